@@ -1,0 +1,47 @@
+"""Every setting of the app, read from the environment in this one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_GEODATA_DIR = REPO_DIR / "geodata"
+
+
+@dataclass(frozen=True)
+class Config:
+    """App settings. Build one with `Config.from_env()`; tests pass their own values.
+
+    Attributes:
+        geodata_dir: reference data — regions, communes, the pôles directory
+            (env `MAPAPP_GEODATA_DIR`, default `geodata/` of this repository).
+        data_dir: activity data — members, projects, funding (env `MAPAPP_DATA_DIR`,
+            default `geodata/sample/`, the shipped deterministic sample).
+        tile_url: a raster tile URL template drawn under the regions; empty means no tiles,
+            the region polygons are the base map (env `MAPAPP_TILE_URL`).
+        tile_attribution: attribution shown for those tiles (env `MAPAPP_TILE_ATTRIBUTION`).
+        host, port: where `serve` listens (env `HOST`, `PORT`; default 127.0.0.1:8050).
+    """
+
+    geodata_dir: Path = DEFAULT_GEODATA_DIR
+    data_dir: Path = DEFAULT_GEODATA_DIR / "sample"
+    tile_url: str = ""
+    tile_attribution: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8050
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        geodata_dir = Path(env.get("MAPAPP_GEODATA_DIR") or DEFAULT_GEODATA_DIR)
+        return cls(
+            geodata_dir=geodata_dir,
+            data_dir=Path(env.get("MAPAPP_DATA_DIR") or geodata_dir / "sample"),
+            tile_url=env.get("MAPAPP_TILE_URL", ""),
+            tile_attribution=env.get("MAPAPP_TILE_ATTRIBUTION", ""),
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT") or 8050),
+        )

@@ -1,0 +1,109 @@
+"""Loading the data the app serves: reference layers, the pôles directory and activity tables.
+
+Every load checks its table against its schema. The result is a `Store`, an immutable bundle of
+frames that the query module reads; nothing here knows about Dash or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from mapapp.data.schema import DataValidationError, check_frame, read_csv_table
+from mapapp.geo.layers import read_layer
+
+LABEL_STATUSES = ("labelled", "one_year", "two_year", "probation")  # holding a label
+END_STATUSES = ("delabelled", "merged")
+PHASES = (1, 2, 3, 4, 5)
+ACTIVITY_TABLES = ("members", "projects", "funding")
+
+
+@dataclass(frozen=True)
+class Store:
+    """All data of one app instance.
+
+    Attributes:
+        regions: 18 current regions (code, name, population, geometry).
+        communes: the gazetteer (code, name, departement_code, region_code, population, point).
+        themes: theme vocabulary (id, label_fr, label_en, color).
+        clusters: one row per pôle with derived columns: `theme_list`, `region_list`,
+            `former_name_list`, `phases` (phases with a label), `labels` (phase -> last status),
+            `merged_from`, `seat_name`, `seat_region_code`, `geometry` (seat point).
+        labels: label decisions (cluster_id, phase, date, status, application, source, as_of).
+        members, projects, funding: activity tables (may be empty).
+    """
+
+    regions: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame
+    themes: pd.DataFrame
+    clusters: gpd.GeoDataFrame
+    labels: pd.DataFrame
+    members: pd.DataFrame
+    projects: pd.DataFrame
+    funding: pd.DataFrame
+
+
+def _split(series: pd.Series) -> pd.Series:
+    return series.fillna("").map(lambda v: [part for part in v.split("|") if part])
+
+
+def load_directory(geodata_dir: Path, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """Themes, clusters (with derived columns and seat points) and label decisions."""
+    themes = read_csv_table(geodata_dir / "themes.csv", "themes")
+    clusters = read_csv_table(geodata_dir / "clusters.csv", "clusters")
+    labels = read_csv_table(geodata_dir / "cluster_labels.csv", "cluster_labels")
+    labels = labels.sort_values(["cluster_id", "date", "phase"], kind="stable", ignore_index=True)
+
+    clusters["theme_list"] = _split(clusters["themes"])
+    clusters["region_list"] = _split(clusters["region_codes"])
+    clusters["former_name_list"] = _split(clusters["former_names"])
+
+    holding = labels[labels["status"].isin(LABEL_STATUSES)]
+    phases = holding.groupby("cluster_id")["phase"].agg(lambda s: sorted(set(int(p) for p in s)))
+    clusters["phases"] = clusters["id"].map(phases).map(lambda v: v if isinstance(v, list) else [])
+    last = labels.groupby(["cluster_id", "phase"])["status"].last()
+    per_cluster = {cid: {int(ph): st for (_, ph), st in grp.items()} for cid, grp in last.groupby(level=0)}
+    clusters["labels"] = clusters["id"].map(lambda cid: per_cluster.get(cid, {}))
+    merged_from = clusters[clusters["merged_into"] != ""].groupby("merged_into")["id"].agg(list)
+    clusters["merged_from"] = clusters["id"].map(merged_from).map(lambda v: v if isinstance(v, list) else [])
+    latest = labels.groupby("cluster_id")["status"].last()
+    clusters["current"] = clusters["id"].map(latest).isin(LABEL_STATUSES)
+
+    gazetteer = communes.set_index("code")
+    seat = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
+    clusters["seat_name"] = seat.map(gazetteer["name"]).fillna("")
+    clusters["seat_region_code"] = seat.map(gazetteer["region_code"]).fillna("")
+    geometry = seat.map(gazetteer.geometry)
+    clusters = gpd.GeoDataFrame(clusters, geometry=geometry.to_numpy(), crs="EPSG:4326")
+    return themes, clusters, labels
+
+
+def _read_activity(data_dir: Path, table: str) -> pd.DataFrame:
+    path = data_dir / f"{table}.parquet"
+    if not path.exists():
+        from mapapp.data.schema import field_names
+
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in field_names(table)})
+    frame = gpd.read_parquet(path) if table == "members" else pd.read_parquet(path)
+    errors = check_frame(frame, table, path.name)
+    if errors:
+        raise DataValidationError(errors)
+    return frame
+
+
+def load_store(geodata_dir: Path, data_dir: Path) -> Store:
+    """Read and check everything. Raises DataValidationError naming file, line and field."""
+    communes = read_layer(geodata_dir, "communes")
+    themes, clusters, labels = load_directory(geodata_dir, communes)
+    activity = {table: _read_activity(data_dir, table) for table in ACTIVITY_TABLES}
+    return Store(
+        regions=read_layer(geodata_dir, "regions"),
+        communes=communes,
+        themes=themes,
+        clusters=clusters,
+        labels=labels,
+        **activity,
+    )

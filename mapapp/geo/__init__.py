@@ -1,0 +1,1 @@
+"""Reference geography: building it from the source files and reading the built layers."""

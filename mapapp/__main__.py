@@ -58,15 +58,15 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from mapapp.data.exports import clusters_csv, clusters_geojson, regions_csv, regions_json
     from mapapp.data.store import load_store
 
+    store = load_store(config.geodata_dir, config.data_dir)
     try:
         filters = query.parse_filters(
             {"theme": args.theme, "phase": args.phase, "region": args.region, "q": args.q},
-            query.vocabulary_from_files(config.geodata_dir),
+            query.vocabulary(store),
         )
     except query.FilterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    store = load_store(config.geodata_dir, config.data_dir)
     if args.table == "clusters":
         data = clusters_geojson(store, filters) if args.format == "geojson" else clusters_csv(store, filters)
     else:

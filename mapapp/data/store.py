@@ -6,7 +6,7 @@ frames that the query module reads; nothing here knows about Dash or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +34,7 @@ class Store:
             `merged_from`, `seat_name`, `seat_region_code`, `geometry` (seat point).
         labels: label decisions (cluster_id, phase, date, status, application, source, as_of).
         members, projects, funding: activity tables (may be empty).
+        cache: figures derived from the frames above, computed once by the query module.
     """
 
     regions: gpd.GeoDataFrame
@@ -44,6 +45,7 @@ class Store:
     members: pd.DataFrame
     projects: pd.DataFrame
     funding: pd.DataFrame
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived, per store
 
 
 def _split(series: pd.Series) -> pd.Series:
@@ -71,6 +73,8 @@ def load_directory(geodata_dir: Path, communes: gpd.GeoDataFrame) -> tuple[pd.Da
     clusters["merged_from"] = clusters["id"].map(merged_from).map(lambda v: v if isinstance(v, list) else [])
     latest = labels.groupby("cluster_id")["status"].last()
     clusters["current"] = clusters["id"].map(latest).isin(LABEL_STATUSES)
+    # Pôles invented by `build-sample --scale K` say so in their source.
+    clusters["sample"] = clusters["source"].eq("sample")
 
     gazetteer = communes.set_index("code")
     seat = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")

@@ -1,0 +1,89 @@
+"""HTTP API (`/api/*`, `/healthz`) and the static browser layers: thin glue around the query module.
+
+Every endpoint parses the same filter parameters as the UI with `query.parse_filters`; a bad
+value is answered with HTTP 400 and a JSON message naming the parameter, never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
+
+from mapapp.data import exports, query
+
+WEB_LAYERS = ("regions", "departements", "regions_2015")
+
+
+def _store():
+    return current_app.config["MAPAPP_STORE"]
+
+
+def _filters() -> query.Filters:
+    params = {name: request.args.getlist(name) or None for name in query.FILTER_PARAMETERS}
+    return query.parse_filters(params, query.vocabulary(_store()))
+
+
+def _csv_separator() -> str:
+    sep = request.args.get("sep", ",")
+    if sep not in (",", ";"):
+        raise query.FilterError("sep", f"unknown separator {sep!r}; expected ',' or ';'")
+    return sep
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def create_blueprint(web_dir: Path) -> Blueprint:
+    bp = Blueprint("api", __name__)
+
+    @bp.errorhandler(query.FilterError)
+    def bad_parameter(exc: query.FilterError):
+        return jsonify(error=str(exc), parameter=exc.parameter), 400
+
+    @bp.get("/healthz")
+    def healthz():
+        store = _store()
+        return jsonify(status="ok", clusters=len(store.clusters), regions=len(store.regions))
+
+    @bp.get("/api/clusters")
+    def clusters():
+        return Response(exports.clusters_geojson(_store(), _filters()), mimetype="application/geo+json")
+
+    @bp.get("/api/clusters.geojson")
+    def clusters_geojson():
+        return _download(exports.clusters_geojson(_store(), _filters()), "application/geo+json", "poles.geojson")
+
+    @bp.get("/api/clusters.csv")
+    def clusters_csv():
+        filters, sep = _filters(), _csv_separator()
+        return _download(exports.clusters_csv(_store(), filters, sep), "text/csv; charset=utf-8", "poles.csv")
+
+    @bp.get("/api/regions")
+    def regions():
+        return Response(exports.regions_json(_store(), _filters()), mimetype="application/json")
+
+    @bp.get("/api/regions.csv")
+    def regions_csv():
+        filters, sep = _filters(), _csv_separator()
+        return _download(exports.regions_csv(_store(), filters, sep), "text/csv; charset=utf-8", "regions.csv")
+
+    @bp.get("/geodata/<name>.geojson")
+    def web_layer(name: str):
+        """Pre-built browser layers, sent pre-compressed when the client accepts gzip."""
+        if name not in WEB_LAYERS:
+            abort(404)
+        plain = web_dir / f"{name}.geojson"
+        packed = plain.with_name(plain.name + ".gz")
+        use_gzip = packed.exists() and "gzip" in request.headers.get("Accept-Encoding", "")
+        path = packed if use_gzip else plain
+        response = send_file(path, mimetype="application/geo+json", conditional=True, max_age=86400,
+                             etag=hashlib.sha256(path.read_bytes()).hexdigest()[:32])
+        if use_gzip:
+            response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
+
+    return bp

@@ -1,0 +1,93 @@
+"""Serialising a filtered view: GeoJSON and spreadsheet-safe CSV, shared by the CLI and HTTP API."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pandas as pd
+
+from mapapp.data.query import Filters, filter_clusters, region_coverage
+from mapapp.data.store import Store
+
+# Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CLUSTER_COLUMNS = [
+    "id", "name", "former_names", "themes", "phases", "region_codes", "seat_commune_code",
+    "seat_name", "longitude", "latitude", "website", "members", "projects", "funding_eur",
+    "sample", "source", "as_of",
+]
+
+
+def neutralise_formula(value):
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
+
+    >>> neutralise_formula('=HYPERLINK("http://x")')
+    '\\'=HYPERLINK("http://x")'
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_bytes(frame: pd.DataFrame, sep: str) -> bytes:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_formula)
+    buffer = io.StringIO()
+    # UTF-8 with BOM so that a French spreadsheet opens accents correctly.
+    safe.to_csv(buffer, index=False, sep=sep, lineterminator="\r\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _json_value(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if value is pd.NA:
+        return None
+    return value
+
+
+def cluster_features(store: Store, filters: Filters) -> dict:
+    """GeoJSON FeatureCollection of the matching pôles' seats (pôles without a known seat have
+    a null geometry). Properties: `id, name, themes, phases, region_codes, seat_commune_code,
+    seat_name, members, projects, funding_eur, sample` and more; list-valued ones as arrays."""
+    selected = filter_clusters(store, filters)
+    features = []
+    for row, geom in zip(selected.drop(columns="geometry").to_dict(orient="records"), selected.geometry, strict=True):
+        props = {key: _json_value(value) for key, value in row.items()}
+        for key in ("themes", "region_codes", "former_names"):
+            props[key] = [part for part in (props[key] or "").split("|") if part]
+        props["phases"] = [int(p) for p in (props["phases"] or "").split("|") if p]
+        point = None
+        if geom is not None and not geom.is_empty:
+            point = {"type": "Point", "coordinates": [round(geom.x, 5), round(geom.y, 5)]}
+        features.append({"type": "Feature", "id": props["id"], "properties": props, "geometry": point})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def clusters_geojson(store: Store, filters: Filters) -> bytes:
+    return json.dumps(cluster_features(store, filters), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def clusters_csv(store: Store, filters: Filters, sep: str = ",") -> bytes:
+    selected = filter_clusters(store, filters)
+    has_point = selected.geometry.notna()
+    frame = pd.DataFrame(selected.drop(columns="geometry"))
+    frame["longitude"] = selected.geometry.x.where(has_point).round(5)
+    frame["latitude"] = selected.geometry.y.where(has_point).round(5)
+    return _csv_bytes(frame[CSV_CLUSTER_COLUMNS], sep)
+
+
+def regions_csv(store: Store, filters: Filters, sep: str = ",") -> bytes:
+    return _csv_bytes(region_coverage(store, filters), sep)
+
+
+def regions_json(store: Store, filters: Filters) -> bytes:
+    table = region_coverage(store, filters)
+    rows = [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,76 @@
+"""Counting labels the way official announcements do, from the label decisions.
+
+Official counts count applications: a joint application (Images & Réseaux with TES, the water
+pôles under France Water Team in phase 4) is one label. Entities are never bent to hit a count:
+the counts are recomputed from `cluster_labels.csv` and compared with the published figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mapapp.data.store import LABEL_STATUSES
+
+# Published figures; each is recomputed by `official_counts` and checked by `validate`.
+PHASE_START = {1: "2005-07-12", 2: "2008-06-18", 3: "2013-01-09", 4: "2019-02-05", 5: "2023-03-27"}
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    label: str
+    expected: int
+    actual: int
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.actual
+
+
+def _application_key(events: pd.DataFrame) -> pd.Series:
+    return events["application"].where(events["application"].fillna("") != "", events["cluster_id"])
+
+
+def applications_labelled_on(labels: pd.DataFrame, date: str, statuses=LABEL_STATUSES) -> int:
+    """Distinct applications given a label (of one of `statuses`) by the decision of `date`."""
+    events = labels[(labels["date"] == date) & labels["status"].isin(statuses)]
+    return _application_key(events).nunique()
+
+
+def clusters_active_on(labels: pd.DataFrame, date: str) -> set[str]:
+    """Pôles holding a label on `date`: their last decision up to that date granted one."""
+    past = labels[labels["date"] <= date].sort_values(["cluster_id", "date"], kind="stable")
+    last = past.groupby("cluster_id")["status"].last()
+    return set(last[last.isin(LABEL_STATUSES)].index)
+
+
+def newly_labelled_in(labels: pd.DataFrame, year: str) -> int:
+    """Pôles whose first label decision falls in `year`."""
+    first = labels.sort_values("date").groupby("cluster_id")["date"].first()
+    return int(first.str.startswith(year).sum())
+
+
+def delabelled_in(labels: pd.DataFrame, year: str) -> int:
+    return int(((labels["status"] == "delabelled") & labels["date"].str.startswith(year)).sum())
+
+
+def official_counts(labels: pd.DataFrame) -> list[CountCheck]:
+    """The public counts, recomputed from the label decisions."""
+    phase4, phase5 = PHASE_START[4], PHASE_START[5]
+    return [
+        CountCheck("pôles labelled by the CIACT of 12 July 2005", 67,
+                   applications_labelled_on(labels, PHASE_START[1]), "CIACT 12/07/2005; Sénat avis 93 (2007-2008)"),
+        CountCheck("pôles labelled at the end of 2007", 71,
+                   len(clusters_active_on(labels, "2007-12-31")), "competitivite.gouv.fr, 1re phase"),
+        CountCheck("pôles newly labelled in 2010", 6, newly_labelled_in(labels, "2010"), "CIACT 11/05/2010"),
+        CountCheck("pôles delabelled in 2010", 6, delabelled_in(labels, "2010"), "CIACT 11/05/2010"),
+        CountCheck("phase 4 labels (joint applications count once)", 56,
+                   applications_labelled_on(labels, phase4), "DGE, résultats du 5 février 2019"),
+        CountCheck("phase 4 labels for four years", 48,
+                   applications_labelled_on(labels, phase4, ("labelled",)), "DGE, 5 février 2019"),
+        CountCheck("phase 4 labels for one year", 8,
+                   applications_labelled_on(labels, phase4, ("one_year",)), "DGE, 5 février 2019"),
+        CountCheck("phase 5 labels", 55, applications_labelled_on(labels, phase5), "DGE, 27 mars 2023"),
+    ]

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mapapp.data.store import LABEL_STATUSES
-
-# Published figures; each is recomputed by `official_counts` and checked by `validate`.
+LABEL_STATUSES = ("labelled", "one_year", "two_year", "probation")  # holding a label
+END_STATUSES = ("delabelled", "merged")
+PHASES = (1, 2, 3, 4, 5)
+# First decision of each phase. A label is granted for a phase: a pôle left out of the next
+# phase's decision no longer holds one, even when no "delabelled" decision was published.
 PHASE_START = {1: "2005-07-12", 2: "2008-06-18", 3: "2013-01-09", 4: "2019-02-05", 5: "2023-03-27"}
 
 
@@ -39,11 +41,19 @@ def applications_labelled_on(labels: pd.DataFrame, date: str, statuses=LABEL_STA
     return _application_key(events).nunique()
 
 
+def phase_on(date: str) -> int:
+    """The phase in force on `date` (ISO), e.g. `phase_on("2020-06-01") == 4`."""
+    started = [phase for phase, start in PHASE_START.items() if start <= date]
+    return max(started) if started else 0
+
+
 def clusters_active_on(labels: pd.DataFrame, date: str) -> set[str]:
-    """Pôles holding a label on `date`: their last decision up to that date granted one."""
+    """Pôles holding a label on `date`: their last decision up to that date granted one, and
+    it was granted for the phase in force on that date."""
     past = labels[labels["date"] <= date].sort_values(["cluster_id", "date"], kind="stable")
-    last = past.groupby("cluster_id")["status"].last()
-    return set(last[last.isin(LABEL_STATUSES)].index)
+    last = past.groupby("cluster_id")[["status", "phase"]].last()
+    holding = last["status"].isin(LABEL_STATUSES) & (last["phase"] == phase_on(date))
+    return set(last.index[holding])
 
 
 def newly_labelled_in(labels: pd.DataFrame, year: str) -> int:

@@ -16,7 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mapapp.data.store import PHASES, Store
+from mapapp.data.labels import PHASES
+from mapapp.data.store import Store
 
 MAX_QUERY_LENGTH = 100
 FILTER_PARAMETERS = ("theme", "phase", "region", "q")

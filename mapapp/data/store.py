@@ -7,17 +7,16 @@ frames that the query module reads; nothing here knows about Dash or HTTP.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from mapapp.data.labels import LABEL_STATUSES, PHASES, clusters_active_on
 from mapapp.data.schema import DataValidationError, check_frame, read_csv_table
 from mapapp.geo.layers import read_layer
 
-LABEL_STATUSES = ("labelled", "one_year", "two_year", "probation")  # holding a label
-END_STATUSES = ("delabelled", "merged")
-PHASES = (1, 2, 3, 4, 5)
 ACTIVITY_TABLES = ("members", "projects", "funding")
 
 
@@ -71,8 +70,7 @@ def load_directory(geodata_dir: Path, communes: gpd.GeoDataFrame) -> tuple[pd.Da
     clusters["labels"] = clusters["id"].map(lambda cid: per_cluster.get(cid, {}))
     merged_from = clusters[clusters["merged_into"] != ""].groupby("merged_into")["id"].agg(list)
     clusters["merged_from"] = clusters["id"].map(merged_from).map(lambda v: v if isinstance(v, list) else [])
-    latest = labels.groupby("cluster_id")["status"].last()
-    clusters["current"] = clusters["id"].map(latest).isin(LABEL_STATUSES)
+    clusters["current"] = clusters["id"].isin(clusters_active_on(labels, date.today().isoformat()))
     # Pôles invented by `build-sample --scale K` say so in their source.
     clusters["sample"] = clusters["source"].eq("sample")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 from tqdm import tqdm
 
@@ -276,8 +277,22 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _parquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
+    """GeoParquet bytes that do not depend on the PROJ version at hand.
+
+    geopandas writes the CRS as PROJJSON, whose wording changes with the PROJ database that
+    happens to be loaded (pyproj's or pyogrio's). GeoParquet defines a missing `crs` as
+    OGC:CRS84 (longitude/latitude WGS84) — exactly our data — so the key is dropped.
+    """
+    first = io.BytesIO()
+    frame.to_parquet(first, index=False, write_covering_bbox=False)
+    table = pq.read_table(io.BytesIO(first.getvalue()))
+    metadata = dict(table.schema.metadata or {})
+    geo = json.loads(metadata[b"geo"])
+    for column in geo["columns"].values():
+        column.pop("crs", None)
+    metadata[b"geo"] = json.dumps(geo, sort_keys=True).encode()
     buf = io.BytesIO()
-    frame.to_parquet(buf, index=False, compression="zstd", write_covering_bbox=False)
+    pq.write_table(table.replace_schema_metadata(metadata), buf, compression="zstd")
     return buf.getvalue()
 
 

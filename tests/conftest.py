@@ -47,7 +47,8 @@ def copy_geodata(target: Path) -> Path:
 def hostile_geodata(tmp_path_factory) -> Path:
     """The shipped data plus three pôles whose names are HTML, script and a formula."""
     root = copy_geodata(tmp_path_factory.mktemp("hostile") / "geodata")
-    seats = {"hostile-img": ("75056", "11"), "hostile-script": ("69123", "84"), "hostile-formula": ("13055", "93")}
+    # Three communes of Guyane far apart, so the pôles show as separate markers in its inset.
+    seats = {"hostile-img": ("97302", "03"), "hostile-script": ("97311", "03"), "hostile-formula": ("97353", "03")}
     with (root / "clusters.csv").open("a", encoding="utf-8", newline="") as fh:
         import csv
 
@@ -128,6 +129,11 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def app(config: Config):
+    return create_app(config)
+
+
 @pytest.fixture
-def client(config: Config):
-    return create_app(config).server.test_client()
+def client(app):
+    return app.server.test_client()

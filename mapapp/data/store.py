@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mapapp.data.labels import LABEL_STATUSES, PHASES, clusters_active_on
+from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
 from mapapp.data.schema import DataValidationError, check_frame, read_csv_table
 from mapapp.geo.layers import read_layer
 
@@ -51,7 +51,9 @@ def _split(series: pd.Series) -> pd.Series:
     return series.fillna("").map(lambda v: [part for part in v.split("|") if part])
 
 
-def load_directory(geodata_dir: Path, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+def load_directory(
+    geodata_dir: Path, communes: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Themes, clusters (with derived columns and seat points) and label decisions."""
     themes = read_csv_table(geodata_dir / "themes.csv", "themes")
     clusters = read_csv_table(geodata_dir / "clusters.csv", "clusters")

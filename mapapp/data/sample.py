@@ -26,13 +26,15 @@ import pandas as pd
 from numpy.random import PCG64, Generator
 from tqdm import tqdm
 
+from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
 from mapapp.data.schema import field_names
 from mapapp.data.store import ACTIVITY_TABLES, load_directory
+from mapapp.geo.build import geoparquet_bytes
 from mapapp.geo.layers import read_layer
 
 SAMPLE_AS_OF = "2026-11-23"  # fixed, so that the same seed gives byte-identical files
 SAMPLE_SOURCE = "sample"  # `source` of the synthetic pôles and their label rows
-PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION = "zstd"  # as geoparquet_bytes, which writes members.parquet
 
 # Years each phase's labels cover; sample activity never goes past LAST_YEAR.
 PHASE_YEARS = {1: (2005, 2008), 2: (2009, 2012), 3: (2013, 2018), 4: (2019, 2022), 5: (2023, 2026)}
@@ -75,15 +77,17 @@ def funder_weights(years: np.ndarray) -> np.ndarray:
     """
     years = np.asarray(years)
     ones = np.ones(len(years))
-    return np.column_stack([
-        np.where(years <= 2018, 3.0, 0.0),  # state_fui
-        2.0 * ones,  # region
-        1.0 * ones,  # feder
-        1.0 * ones,  # anr
-        np.where(years >= 2013, 2.0, 0.7),  # bpifrance (OSEO before 2013)
-        np.where(years >= 2021, 2.0, np.where(years >= 2010, 1.2, 0.0)),  # pia / France 2030
-        np.where(years >= 2014, 1.5, 0.2),  # eu
-    ])
+    return np.column_stack(
+        [
+            np.where(years <= 2018, 3.0, 0.0),  # state_fui
+            2.0 * ones,  # region
+            1.0 * ones,  # feder
+            1.0 * ones,  # anr
+            np.where(years >= 2013, 2.0, 0.7),  # bpifrance (OSEO before 2013)
+            np.where(years >= 2021, 2.0, np.where(years >= 2010, 1.2, 0.0)),  # pia / France 2030
+            np.where(years >= 2014, 1.5, 0.2),  # eu
+        ]
+    )
 
 
 class _Gazetteer:
@@ -110,20 +114,22 @@ class _Gazetteer:
         return np.asarray(index)
 
     def draw(self, u: np.ndarray, region: np.ndarray | None = None) -> np.ndarray:
-        """Row of the commune hit by uniforms `u`, in France or within `region` (index, -1 = all)."""
+        """Row of the commune hit by uniforms `u`, in France or in `region` (index, -1 = all)."""
         if region is None:
             target = u * self.total
         else:
             inside = region >= 0
             safe = np.where(inside, region, 0)
-            target = np.where(inside, self.region_start[safe] + u * self.region_population[safe],
-                              u * self.total)
+            target = np.where(
+                inside, self.region_start[safe] + u * self.region_population[safe], u * self.total
+            )
         rows = np.searchsorted(self.cumulative, target, side="right")
         return np.minimum(rows, len(self.cumulative) - 1)
 
 
-def _synthetic_directory(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer,
-                         scale: int, rng: Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _synthetic_directory(
+    clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer, scale: int, rng: Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """clusters.csv and cluster_labels.csv rows of the real pôles plus (scale-1)× copies."""
     copies, label_copies = [clusters], [labels]
     seat_region = gazetteer.region_index(clusters["region_codes"].str.split("|").str[0])
@@ -145,12 +151,14 @@ def _synthetic_directory(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer
         )
         copies.append(copy)
         joint = labels["application"] != ""
-        label_copies.append(labels.assign(
-            cluster_id=f"sample-{k}-" + labels["cluster_id"],
-            # Joint applications stay joint within one copy, never with the real pôles.
-            application=np.where(joint, f"sample-{k}-" + labels["application"], ""),
-            source=SAMPLE_SOURCE,
-        ))
+        label_copies.append(
+            labels.assign(
+                cluster_id=f"sample-{k}-" + labels["cluster_id"],
+                # Joint applications stay joint within one copy, never with the real pôles.
+                application=np.where(joint, f"sample-{k}-" + labels["application"], ""),
+                source=SAMPLE_SOURCE,
+            )
+        )
     return pd.concat(copies, ignore_index=True), pd.concat(label_copies, ignore_index=True)
 
 
@@ -173,9 +181,10 @@ def _member_counts(clusters: pd.DataFrame, scale: int, rng: Generator) -> np.nda
 def _labelled_years(clusters: pd.DataFrame) -> np.ndarray:
     """Boolean matrix pôle × YEARS: years of the phases in which the pôle held a label."""
     held = np.zeros((len(clusters), len(YEARS)), dtype=bool)
+    years = YEARS
     for phase, (start, end) in PHASE_YEARS.items():
         has = clusters["phases"].map(lambda phases, p=phase: p in phases).to_numpy(dtype=bool)
-        held[np.ix_(has, (YEARS >= start) & (YEARS <= end))] = True
+        held[np.ix_(has, (years >= start) & (years <= end))] = True
     return held
 
 
@@ -183,8 +192,14 @@ def _numbers(width: int, upto: int) -> np.ndarray:
     return np.array([f"{n:0{width}d}" for n in range(upto + 1)], dtype=object)
 
 
-def _members(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer,
-             counts: np.ndarray, source: str, rng: Generator) -> gpd.GeoDataFrame:
+def _members(
+    clusters: pd.DataFrame,
+    labels: pd.DataFrame,
+    gazetteer: _Gazetteer,
+    counts: np.ndarray,
+    source: str,
+    rng: Generator,
+) -> gpd.GeoDataFrame:
     n = int(counts.sum())
     cluster = np.repeat(np.arange(len(clusters)), counts)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -194,7 +209,8 @@ def _members(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer
     category = rng.choice(len(CATEGORIES), size=n, p=CATEGORY_SHARES)
 
     # Region of activity per member, weighted by the regions' populations; then a commune.
-    regions = clusters[["region_list"]].assign(cluster=np.arange(len(clusters))).explode("region_list")
+    regions = clusters[["region_list"]].assign(cluster=np.arange(len(clusters)))
+    regions = regions.explode("region_list")
     regions["region"] = gazetteer.region_index(regions["region_list"].fillna(""))
     regions = regions[regions["region"] >= 0]
     weight = gazetteer.region_population[regions["region"].to_numpy()]
@@ -209,7 +225,7 @@ def _members(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer
     region = np.where(in_region, regions["region"].to_numpy()[pick] if len(keys) else -1, -1)
     commune = gazetteer.draw(rng.random(n), region)
 
-    first = labels[labels["status"].isin(("labelled", "one_year", "two_year", "probation"))]
+    first = labels[labels["status"].isin(LABEL_STATUSES)]
     first_year = first.groupby("cluster_id")["date"].min().str[:4].astype(int)
     held = _labelled_years(clusters)
     last_year = np.where(held.any(axis=1), YEARS[::-1][np.argmax(held[:, ::-1], axis=1)], LAST_YEAR)
@@ -219,24 +235,31 @@ def _members(clusters: pd.DataFrame, labels: pd.DataFrame, gazetteer: _Gazetteer
 
     numbers = _numbers(5, int(counts.max(initial=0)))
     labels_fr = np.array([f" ({label})" for label in CATEGORY_LABELS], dtype=object)
-    frame = pd.DataFrame({
-        "member_id": ("m-" + ids + "-")[cluster] + numbers[number],
-        "cluster_id": ids[cluster],
-        "name": "Membre d'exemple " + numbers[number] + labels_fr[category],
-        "category": np.array(CATEGORIES, dtype=object)[category],
-        "commune_code": gazetteer.frame["code"].to_numpy(dtype=object)[commune],
-        "siren": np.full(n, "", dtype=object),  # never invented
-        "since": since,
-        "geometry": gazetteer.frame.geometry.to_numpy()[commune],
-        "sample": np.ones(n, dtype=bool),
-        "source": source,
-        "as_of": SAMPLE_AS_OF,
-    })
+    frame = pd.DataFrame(
+        {
+            "member_id": ("m-" + ids + "-")[cluster] + numbers[number],
+            "cluster_id": ids[cluster],
+            "name": "Membre d'exemple " + numbers[number] + labels_fr[category],
+            "category": np.array(CATEGORIES, dtype=object)[category],
+            "commune_code": gazetteer.frame["code"].to_numpy(dtype=object)[commune],
+            "siren": np.full(n, "", dtype=object),  # never invented
+            "since": since,
+            "geometry": gazetteer.frame.geometry.to_numpy()[commune],
+            "sample": np.ones(n, dtype=bool),
+            "source": source,
+            "as_of": SAMPLE_AS_OF,
+        }
+    )
     return gpd.GeoDataFrame(frame[field_names("members")], geometry="geometry", crs="EPSG:4326")
 
 
-def _projects(clusters: pd.DataFrame, members: pd.DataFrame, member_counts: np.ndarray,
-              source: str, rng: Generator) -> pd.DataFrame:
+def _projects(
+    clusters: pd.DataFrame,
+    members: pd.DataFrame,
+    member_counts: np.ndarray,
+    source: str,
+    rng: Generator,
+) -> pd.DataFrame:
     held = _labelled_years(clusters)
     phases_held = clusters["phases"].map(len).to_numpy()
     mean_phases = phases_held[phases_held > 0].mean() if (phases_held > 0).any() else 1.0
@@ -253,8 +276,9 @@ def _projects(clusters: pd.DataFrame, members: pd.DataFrame, member_counts: np.n
     nth = np.floor(rng.random(n) * years_held[lead]).astype(np.int64)
     year = YEARS[(np.cumsum(held, axis=1)[lead] > nth[:, None]).argmax(axis=1)]
 
-    cost = rng.lognormal(np.log(PROJECT_COST_MEAN_EUR) - PROJECT_COST_SIGMA**2 / 2,
-                         PROJECT_COST_SIGMA, n)
+    cost = rng.lognormal(
+        np.log(PROJECT_COST_MEAN_EUR) - PROJECT_COST_SIGMA**2 / 2, PROJECT_COST_SIGMA, n
+    )
     cost = np.rint(cost)
 
     # Partners: k distinct members of the lead pôle (Floyd's algorithm, one pass per slot).
@@ -291,18 +315,20 @@ def _projects(clusters: pd.DataFrame, members: pd.DataFrame, member_counts: np.n
         co_label[rows] = "|" + ids[active[other]]
 
     numbers = _numbers(4, int(counts.max(initial=0)))
-    frame = pd.DataFrame({
-        "project_id": ("p-" + ids + "-")[lead] + numbers[number],
-        "cluster_id": ids[lead],
-        "cluster_ids": ids[lead] + co_label,
-        "title": "Projet d'exemple " + numbers[number],
-        "year": year.astype(np.int64),
-        "total_cost_eur": cost,
-        "partner_ids": partner_ids,
-        "sample": np.ones(n, dtype=bool),
-        "source": source,
-        "as_of": SAMPLE_AS_OF,
-    })
+    frame = pd.DataFrame(
+        {
+            "project_id": ("p-" + ids + "-")[lead] + numbers[number],
+            "cluster_id": ids[lead],
+            "cluster_ids": ids[lead] + co_label,
+            "title": "Projet d'exemple " + numbers[number],
+            "year": year.astype(np.int64),
+            "total_cost_eur": cost,
+            "partner_ids": partner_ids,
+            "sample": np.ones(n, dtype=bool),
+            "source": source,
+            "as_of": SAMPLE_AS_OF,
+        }
+    )
     return frame[field_names("projects")]
 
 
@@ -321,21 +347,24 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
     amount = np.rint(public[:, None] * split)
 
     project, slot = np.nonzero(used)  # row-major: lines grouped by project, in slot order
-    frame = pd.DataFrame({
-        "project_id": projects["project_id"].to_numpy(dtype=object)[project],
-        "cluster_id": projects["cluster_id"].to_numpy(dtype=object)[project],
-        "funder": np.array(FUNDERS, dtype=object)[funders[project, slot]],
-        "year": year[project].astype(np.int64),
-        "amount_eur": amount[project, slot],
-        "sample": np.ones(len(project), dtype=bool),
-        "source": source,
-        "as_of": SAMPLE_AS_OF,
-    })
+    frame = pd.DataFrame(
+        {
+            "project_id": projects["project_id"].to_numpy(dtype=object)[project],
+            "cluster_id": projects["cluster_id"].to_numpy(dtype=object)[project],
+            "funder": np.array(FUNDERS, dtype=object)[funders[project, slot]],
+            "year": year[project].astype(np.int64),
+            "amount_eur": amount[project, slot],
+            "sample": np.ones(len(project), dtype=bool),
+            "source": source,
+            "as_of": SAMPLE_AS_OF,
+        }
+    )
     return frame[field_names("funding")]
 
 
-def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame,
-                     labels: pd.DataFrame) -> None:
+def _write_directory(
+    geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, labels: pd.DataFrame
+) -> None:
     """A complete data folder: reference layers, web layers, themes and the augmented directory."""
     for path in sorted(geodata_dir.glob("*.parquet")):
         if path.stem not in ACTIVITY_TABLES:
@@ -344,12 +373,14 @@ def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame,
     if (geodata_dir / "web").is_dir():  # the app serves its map layers from geodata_dir/web
         shutil.copytree(geodata_dir / "web", out_dir / "web", dirs_exist_ok=True)
     clusters.to_csv(out_dir / "clusters.csv", index=False, lineterminator="\n", encoding="utf-8")
-    labels.to_csv(out_dir / "cluster_labels.csv", index=False, lineterminator="\n",
-                  encoding="utf-8")
+    labels.to_csv(
+        out_dir / "cluster_labels.csv", index=False, lineterminator="\n", encoding="utf-8"
+    )
 
 
-def build_sample(geodata_dir: Path, out_dir: Path, seed: int = 2005, scale: int = 1,
-                 progress: bool = True) -> dict[str, int]:
+def build_sample(
+    geodata_dir: Path, out_dir: Path, seed: int = 2005, scale: int = 1, progress: bool = True
+) -> dict[str, int]:
     """Write members.parquet (GeoParquet), projects.parquet and funding.parquet to `out_dir`.
 
     The same `seed` and `scale` give byte-identical files. With `scale` K > 1, `out_dir` also
@@ -360,8 +391,10 @@ def build_sample(geodata_dir: Path, out_dir: Path, seed: int = 2005, scale: int 
     if scale < 1:
         raise ValueError(f"scale must be a whole number ≥ 1, got {scale}")
     if scale > 1 and out_dir.resolve() == geodata_dir.resolve():
-        raise ValueError(f"--scale {scale} writes a whole data folder: choose an output folder "
-                         f"other than the real directory {geodata_dir}")
+        raise ValueError(
+            f"--scale {scale} writes a whole data folder: choose an output folder "
+            f"other than the real directory {geodata_dir}"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = Generator(PCG64(seed))
     source = sample_source(seed, scale)
@@ -373,14 +406,19 @@ def build_sample(geodata_dir: Path, out_dir: Path, seed: int = 2005, scale: int 
         gazetteer = _Gazetteer(communes)
         directory_dir = geodata_dir
         if scale > 1:
-            raw = {name: pd.read_csv(geodata_dir / f"{name}.csv", dtype=str, keep_default_na=False)
-                   for name in ("clusters", "cluster_labels")}
+            raw = {
+                name: pd.read_csv(geodata_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+                for name in ("clusters", "cluster_labels")
+            }
             clusters_csv, labels_csv = _synthetic_directory(
-                raw["clusters"], raw["cluster_labels"], gazetteer, scale, rng)
+                raw["clusters"], raw["cluster_labels"], gazetteer, scale, rng
+            )
             _write_directory(geodata_dir, out_dir, clusters_csv, labels_csv)
             counts |= {"clusters": len(clusters_csv), "cluster_labels": len(labels_csv)}
             directory_dir = out_dir
         _, clusters, labels = load_directory(directory_dir, communes)
+        # "Current" as of the sample's date, not today's: the bytes must not change with the clock.
+        clusters["current"] = clusters["id"].isin(clusters_active_on(labels, SAMPLE_AS_OF))
         bar.update()
 
         bar.set_postfix_str(steps[1])
@@ -395,10 +433,11 @@ def build_sample(geodata_dir: Path, out_dir: Path, seed: int = 2005, scale: int 
         bar.update()
 
         bar.set_postfix_str(steps[4])
-        members.to_parquet(out_dir / "members.parquet", index=False,
-                           compression=PARQUET_COMPRESSION)
+        # GeoParquet without the PROJ-dependent CRS wording (CRS84 is GeoParquet's default).
+        (out_dir / "members.parquet").write_bytes(geoparquet_bytes(members))
         for name, frame in (("projects", projects), ("funding", funding)):
-            frame.to_parquet(out_dir / f"{name}.parquet", index=False,
-                             compression=PARQUET_COMPRESSION)
+            frame.to_parquet(
+                out_dir / f"{name}.parquet", index=False, compression=PARQUET_COMPRESSION
+            )
         bar.update()
     return counts | {"members": len(members), "projects": len(projects), "funding": len(funding)}

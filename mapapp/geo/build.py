@@ -276,7 +276,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _parquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
+def geoparquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
     """GeoParquet bytes that do not depend on the PROJ version at hand.
 
     geopandas writes the CRS as PROJJSON, whose wording changes with the PROJ database that
@@ -306,7 +306,7 @@ def write_geodata(out_dir: Path, src: Path | None = None, progress: bool = True)
     web_dir.mkdir(exist_ok=True)
     outputs: dict[str, bytes] = {}
     for name in ("regions", "departements", "regions_2015", "communes"):
-        outputs[f"{name}.parquet"] = _parquet_bytes(tables[name])
+        outputs[f"{name}.parquet"] = geoparquet_bytes(tables[name])
     for name in ("regions", "departements", "regions_2015"):
         data = geojson_bytes(tables[f"web_{name}"])
         outputs[f"web/{name}.geojson"] = data

@@ -42,8 +42,10 @@ def main() -> None:
         ("build-sample (1×)", timed(["build-sample", "--quiet", "-o", "{tmp}"], args.repeat)),
         ("build-sample --scale 100", timed(["build-sample", "--quiet", "--scale", "100", "-o", "{tmp}"], 1)),
     ]
-    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-          f"{date.today().isoformat()}\n")
+    print(
+        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
+        f"{date.today().isoformat()}\n"
+    )
     print("| command | wall time (median) |\n| --- | --- |")
     for name, seconds in rows:
         print(f"| `{name}` | {seconds:.1f} s |")
@@ -51,7 +53,9 @@ def main() -> None:
     for layer in ("regions", "departements", "regions_2015"):
         raw = (REPO / "geodata" / "web" / f"{layer}.geojson").read_bytes()
         target = "≤ 300 KB" if layer == "regions" else ""
-        print(f"| `{layer}.geojson` | {len(raw) / 1000:.0f} KB | {len(gzip.compress(raw, 9)) / 1000:.0f} KB | {target} |")
+        print(
+            f"| `{layer}.geojson` | {len(raw) / 1000:.0f} KB | {len(gzip.compress(raw, 9)) / 1000:.0f} KB | {target} |"
+        )
 
 
 if __name__ == "__main__":

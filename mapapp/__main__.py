@@ -120,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         args.format = args.format or default
         allowed = {"clusters": ("geojson", "csv"), "regions": ("csv", "json")}[args.table]
         if args.format not in allowed:
-            print(f"error: --format {args.format} is not available for {args.table} "
-                  f"(use {' or '.join(allowed)})", file=sys.stderr)
+            print(
+                f"error: --format {args.format} is not available for {args.table} (use {' or '.join(allowed)})",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
     return args.run(args, Config.from_env())
 

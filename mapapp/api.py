@@ -79,8 +79,13 @@ def create_blueprint(web_dir: Path) -> Blueprint:
         packed = plain.with_name(plain.name + ".gz")
         use_gzip = packed.exists() and "gzip" in request.headers.get("Accept-Encoding", "")
         path = packed if use_gzip else plain
-        response = send_file(path, mimetype="application/geo+json", conditional=True, max_age=86400,
-                             etag=hashlib.sha256(path.read_bytes()).hexdigest()[:32])
+        response = send_file(
+            path,
+            mimetype="application/geo+json",
+            conditional=True,
+            max_age=86400,
+            etag=hashlib.sha256(path.read_bytes()).hexdigest()[:32],
+        )
         if use_gzip:
             response.headers["Content-Encoding"] = "gzip"
         response.headers["Vary"] = "Accept-Encoding"

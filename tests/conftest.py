@@ -17,8 +17,14 @@ from mapapp.data.store import Store, load_store
 
 CHROMIUM = os.environ.get("MAPAPP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 HOSTILE_NAMES = {
     "hostile-img": "<img src=x onerror=alert(1)>",
@@ -55,8 +61,9 @@ def hostile_geodata(tmp_path_factory) -> Path:
         writer = csv.writer(fh, lineterminator="\n")
         for cid, name in HOSTILE_NAMES.items():
             seat, region = seats[cid]
-            writer.writerow([cid, name, name, "digital", seat, "", region, "", "", "", "",
-                             "test fixture", "2026-01-01"])
+            writer.writerow(
+                [cid, name, name, "digital", seat, "", region, "", "", "", "", "test fixture", "2026-01-01"]
+            )
     with (root / "cluster_labels.csv").open("a", encoding="utf-8") as fh:
         for cid in HOSTILE_NAMES:
             fh.write(f"{cid},5,2023-03-27,labelled,,test fixture,2026-01-01\n")

@@ -8,8 +8,19 @@ import json
 
 import pytest
 
-REQUIRED_PROPERTIES = {"id", "name", "themes", "phases", "region_codes", "seat_commune_code", "seat_name",
-                       "members", "projects", "funding_eur", "sample"}
+REQUIRED_PROPERTIES = {
+    "id",
+    "name",
+    "themes",
+    "phases",
+    "region_codes",
+    "seat_commune_code",
+    "seat_name",
+    "members",
+    "projects",
+    "funding_eur",
+    "sample",
+}
 
 
 def test_healthz(client):

@@ -13,8 +13,13 @@ import pytest
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mapapp", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mapapp", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_export_clusters_geojson_with_filters():

@@ -14,8 +14,26 @@ from mapapp.geo import build
 from mapapp.geo.layers import read_layer, regions_2015_table
 
 GEODATA = DEFAULT_GEODATA_DIR
-CURRENT_REGIONS = {"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53",
-                   "75", "76", "84", "93", "94"}
+CURRENT_REGIONS = {
+    "01",
+    "02",
+    "03",
+    "04",
+    "06",
+    "11",
+    "24",
+    "27",
+    "28",
+    "32",
+    "44",
+    "52",
+    "53",
+    "75",
+    "76",
+    "84",
+    "93",
+    "94",
+}
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +127,15 @@ def fresh_build(tmp_path_factory):
 @pytest.mark.slow
 def test_build_reproduces_the_committed_files(fresh_build):
     out, _ = fresh_build
-    for rel in ["regions.parquet", "departements.parquet", "regions_2015.parquet", "communes.parquet",
-                "web/regions.geojson", "web/regions.geojson.gz", "web/departements.geojson"]:
+    for rel in [
+        "regions.parquet",
+        "departements.parquet",
+        "regions_2015.parquet",
+        "communes.parquet",
+        "web/regions.geojson",
+        "web/regions.geojson.gz",
+        "web/departements.geojson",
+    ]:
         assert filecmp.cmp(out / rel, GEODATA / rel, shallow=False), rel
 
 

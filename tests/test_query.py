@@ -57,9 +57,14 @@ def test_region_filter_uses_regions_of_activity(store):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("medicen", "medicen-paris-region"), ("MEDICEN", "medicen-paris-region"),
-     ("pole europeen de la ceramique", None), ("mov'eo", "nextmove"), ("moveo", "nextmove"),
-     ("végépolys", None)],
+    [
+        ("medicen", "medicen-paris-region"),
+        ("MEDICEN", "medicen-paris-region"),
+        ("pole europeen de la ceramique", None),
+        ("mov'eo", "nextmove"),
+        ("moveo", "nextmove"),
+        ("végépolys", None),
+    ],
 )
 def test_search_ignores_case_accents_and_punctuation(store, text, expected):
     found = ids(store, q=text)
@@ -81,9 +86,16 @@ def test_figures_come_along(store):
 
 @pytest.mark.parametrize(
     ("params", "parameter"),
-    [({"theme": "cooking"}, "theme"), ({"theme": "health,cooking"}, "theme"), ({"phase": "9"}, "phase"),
-     ({"phase": "0"}, "phase"), ({"phase": "deux"}, "phase"), ({"region": "xx"}, "region"),
-     ({"region": "72"}, "region"), ({"q": "x" * 101}, "q")],
+    [
+        ({"theme": "cooking"}, "theme"),
+        ({"theme": "health,cooking"}, "theme"),
+        ({"phase": "9"}, "phase"),
+        ({"phase": "0"}, "phase"),
+        ({"phase": "deux"}, "phase"),
+        ({"region": "xx"}, "region"),
+        ({"region": "72"}, "region"),
+        ({"q": "x" * 101}, "q"),
+    ],
 )
 def test_bad_values_name_their_parameter(vocab, params, parameter):
     with pytest.raises(FilterError) as err:

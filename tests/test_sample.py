@@ -115,9 +115,7 @@ def test_members_sit_in_real_communes_mostly_in_the_poles_regions(tables, commun
     regions_of = clusters.set_index("id")["region_list"]
     inside = [r in regions_of[c] for c, r in zip(members["cluster_id"], region, strict=True)]
     assert sum(inside) / len(inside) >= 0.80
-    points = gpd.GeoSeries(
-        members["commune_code"].map(gazetteer.geometry).to_numpy(), crs=members.crs
-    )
+    points = gpd.GeoSeries(members["commune_code"].map(gazetteer.geometry).to_numpy(), crs=members.crs)
     assert members.geometry.geom_equals_exact(points, 1e-9).all()
 
 
@@ -145,8 +143,7 @@ def test_project_years_lie_in_the_lead_poles_labelled_phases(tables, directory):
     projects, (clusters, _) = tables["projects"], directory
     phases = clusters.set_index("id")["phases"]
     years = {
-        cid: {y for p in held for y in range(PHASE_YEARS[p][0], PHASE_YEARS[p][1] + 1)}
-        for cid, held in phases.items()
+        cid: {y for p in held for y in range(PHASE_YEARS[p][0], PHASE_YEARS[p][1] + 1)} for cid, held in phases.items()
     }
     assert all(y in years[c] for c, y in zip(projects["cluster_id"], projects["year"], strict=True))
     assert projects["year"].le(2026).all()

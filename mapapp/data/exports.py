@@ -14,9 +14,23 @@ from mapapp.data.store import Store
 # Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CLUSTER_COLUMNS = [
-    "id", "name", "former_names", "themes", "phases", "region_codes", "seat_commune_code",
-    "seat_name", "longitude", "latitude", "website", "members", "projects", "funding_eur",
-    "sample", "source", "as_of",
+    "id",
+    "name",
+    "former_names",
+    "themes",
+    "phases",
+    "region_codes",
+    "seat_commune_code",
+    "seat_name",
+    "longitude",
+    "latitude",
+    "website",
+    "members",
+    "projects",
+    "funding_eur",
+    "sample",
+    "source",
+    "as_of",
 ]
 
 

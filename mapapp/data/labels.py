@@ -19,6 +19,18 @@ PHASES = (1, 2, 3, 4, 5)
 PHASE_START = {1: "2005-07-12", 2: "2008-06-18", 3: "2013-01-09", 4: "2019-02-05", 5: "2023-03-27"}
 
 
+# Published figures that the sourced events cannot reproduce, with the reason. A gap is shown
+# by `validate` on every run; it is never closed by inventing a pôle or a decision.
+DOCUMENTED_GAPS = {
+    "pôles labelled by the CIACT of 12 July 2005": (
+        "the July 2005 press figure is 67, but the government's own later statements count 66 "
+        "labelled on 12 July 2005 (La Gazette des communes, Dec. 2005: 'sur les 66 labellisés cet "
+        "été'; Batiactu; the minister in Feb. 2007), and only 66 lead to the 71 of 2007 after the "
+        "Mov'eo merger and Orphème; no 67th pôle is named by any source found"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class CountCheck:
     label: str
@@ -29,6 +41,11 @@ class CountCheck:
     @property
     def ok(self) -> bool:
         return self.expected == self.actual
+
+    @property
+    def gap(self) -> str:
+        """Why the published figure is not reproduced ("" when it is, or when unexplained)."""
+        return "" if self.ok else DOCUMENTED_GAPS.get(self.label, "")
 
 
 def _application_key(events: pd.DataFrame) -> pd.Series:
@@ -70,17 +87,37 @@ def official_counts(labels: pd.DataFrame) -> list[CountCheck]:
     """The public counts, recomputed from the label decisions."""
     phase4, phase5 = PHASE_START[4], PHASE_START[5]
     return [
-        CountCheck("pôles labelled by the CIACT of 12 July 2005", 67,
-                   applications_labelled_on(labels, PHASE_START[1]), "CIACT 12/07/2005; Sénat avis 93 (2007-2008)"),
-        CountCheck("pôles labelled at the end of 2007", 71,
-                   len(clusters_active_on(labels, "2007-12-31")), "competitivite.gouv.fr, 1re phase"),
+        CountCheck(
+            "pôles labelled by the CIACT of 12 July 2005",
+            67,
+            applications_labelled_on(labels, PHASE_START[1]),
+            "CIACT 12/07/2005; Sénat avis 93 (2007-2008)",
+        ),
+        CountCheck(
+            "pôles labelled at the end of 2007",
+            71,
+            len(clusters_active_on(labels, "2007-12-31")),
+            "competitivite.gouv.fr, 1re phase",
+        ),
         CountCheck("pôles newly labelled in 2010", 6, newly_labelled_in(labels, "2010"), "CIACT 11/05/2010"),
         CountCheck("pôles delabelled in 2010", 6, delabelled_in(labels, "2010"), "CIACT 11/05/2010"),
-        CountCheck("phase 4 labels (joint applications count once)", 56,
-                   applications_labelled_on(labels, phase4), "DGE, résultats du 5 février 2019"),
-        CountCheck("phase 4 labels for four years", 48,
-                   applications_labelled_on(labels, phase4, ("labelled",)), "DGE, 5 février 2019"),
-        CountCheck("phase 4 labels for one year", 8,
-                   applications_labelled_on(labels, phase4, ("one_year",)), "DGE, 5 février 2019"),
+        CountCheck(
+            "phase 4 labels (joint applications count once)",
+            56,
+            applications_labelled_on(labels, phase4),
+            "DGE, résultats du 5 février 2019",
+        ),
+        CountCheck(
+            "phase 4 labels for four years",
+            48,
+            applications_labelled_on(labels, phase4, ("labelled",)),
+            "DGE, 5 février 2019",
+        ),
+        CountCheck(
+            "phase 4 labels for one year",
+            8,
+            applications_labelled_on(labels, phase4, ("one_year",)),
+            "DGE, 5 février 2019",
+        ),
         CountCheck("phase 5 labels", 55, applications_labelled_on(labels, phase5), "DGE, 27 mars 2023"),
     ]

@@ -22,9 +22,22 @@ from mapapp.data.store import Store
 MAX_QUERY_LENGTH = 100
 FILTER_PARAMETERS = ("theme", "phase", "region", "q")
 CLUSTER_COLUMNS = [
-    "id", "name", "former_names", "themes", "phases", "region_codes", "seat_commune_code",
-    "seat_name", "current", "website", "members", "projects", "funding_eur", "sample",
-    "source", "as_of",
+    "id",
+    "name",
+    "former_names",
+    "themes",
+    "phases",
+    "region_codes",
+    "seat_commune_code",
+    "seat_name",
+    "current",
+    "website",
+    "members",
+    "projects",
+    "funding_eur",
+    "sample",
+    "source",
+    "as_of",
 ]
 
 
@@ -149,10 +162,14 @@ def activity_by_cluster(store: Store) -> pd.DataFrame:
     members = store.members.groupby("cluster_id").size()
     projects = store.projects.groupby("cluster_id").size()
     funding = store.funding.groupby("cluster_id")["amount_eur"].sum()
-    sample = pd.concat(
-        [t.groupby("cluster_id")["sample"].any() for t in (store.members, store.projects, store.funding) if len(t)]
-        or [pd.Series(dtype=bool)]
-    ).groupby(level=0).any()
+    sample = (
+        pd.concat(
+            [t.groupby("cluster_id")["sample"].any() for t in (store.members, store.projects, store.funding) if len(t)]
+            or [pd.Series(dtype=bool)]
+        )
+        .groupby(level=0)
+        .any()
+    )
     return pd.DataFrame(
         {
             "members": members.reindex(ids, fill_value=0).astype("int64"),
@@ -251,7 +268,5 @@ def region_coverage(store: Store, filters: Filters) -> pd.DataFrame:
     population = population.where(population > 0)
     for measure in ("clusters_seated", "clusters_active", "members", "projects", "funding_eur"):
         out[f"{measure}_per_100k"] = (out[measure] / population * 100_000).round(3)
-    out["sample"] = bool(len(members) and members["sample"].any()) or bool(
-        len(projects) and projects["sample"].any()
-    )
+    out["sample"] = bool(len(members) and members["sample"].any()) or bool(len(projects) and projects["sample"].any())
     return out.reset_index(names="code")

@@ -120,9 +120,7 @@ class _Gazetteer:
         else:
             inside = region >= 0
             safe = np.where(inside, region, 0)
-            target = np.where(
-                inside, self.region_start[safe] + u * self.region_population[safe], u * self.total
-            )
+            target = np.where(inside, self.region_start[safe] + u * self.region_population[safe], u * self.total)
         rows = np.searchsorted(self.cumulative, target, side="right")
         return np.minimum(rows, len(self.cumulative) - 1)
 
@@ -276,9 +274,7 @@ def _projects(
     nth = np.floor(rng.random(n) * years_held[lead]).astype(np.int64)
     year = YEARS[(np.cumsum(held, axis=1)[lead] > nth[:, None]).argmax(axis=1)]
 
-    cost = rng.lognormal(
-        np.log(PROJECT_COST_MEAN_EUR) - PROJECT_COST_SIGMA**2 / 2, PROJECT_COST_SIGMA, n
-    )
+    cost = rng.lognormal(np.log(PROJECT_COST_MEAN_EUR) - PROJECT_COST_SIGMA**2 / 2, PROJECT_COST_SIGMA, n)
     cost = np.rint(cost)
 
     # Partners: k distinct members of the lead pôle (Floyd's algorithm, one pass per slot).
@@ -362,9 +358,7 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
     return frame[field_names("funding")]
 
 
-def _write_directory(
-    geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, labels: pd.DataFrame
-) -> None:
+def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, labels: pd.DataFrame) -> None:
     """A complete data folder: reference layers, web layers, themes and the augmented directory."""
     for path in sorted(geodata_dir.glob("*.parquet")):
         if path.stem not in ACTIVITY_TABLES:
@@ -373,9 +367,7 @@ def _write_directory(
     if (geodata_dir / "web").is_dir():  # the app serves its map layers from geodata_dir/web
         shutil.copytree(geodata_dir / "web", out_dir / "web", dirs_exist_ok=True)
     clusters.to_csv(out_dir / "clusters.csv", index=False, lineterminator="\n", encoding="utf-8")
-    labels.to_csv(
-        out_dir / "cluster_labels.csv", index=False, lineterminator="\n", encoding="utf-8"
-    )
+    labels.to_csv(out_dir / "cluster_labels.csv", index=False, lineterminator="\n", encoding="utf-8")
 
 
 def build_sample(
@@ -436,8 +428,6 @@ def build_sample(
         # GeoParquet without the PROJ-dependent CRS wording (CRS84 is GeoParquet's default).
         (out_dir / "members.parquet").write_bytes(geoparquet_bytes(members))
         for name, frame in (("projects", projects), ("funding", funding)):
-            frame.to_parquet(
-                out_dir / f"{name}.parquet", index=False, compression=PARQUET_COMPRESSION
-            )
+            frame.to_parquet(out_dir / f"{name}.parquet", index=False, compression=PARQUET_COMPRESSION)
         bar.update()
     return counts | {"members": len(members), "projects": len(projects), "funding": len(funding)}

@@ -97,11 +97,17 @@ def check_frame(frame: pd.DataFrame, table: str, file: str, first_line: int = 2)
                 bad |= present & numbers.notna() & (numbers % 1 != 0)
             report(bad, name, lambda v, k=kind: f"{v!r} is not a valid {k}")
             if "minimum" in constraints:
-                report(present & (numbers < constraints["minimum"]), name,
-                       lambda v, c=constraints: f"{v} is below the minimum {c['minimum']}")
+                report(
+                    present & (numbers < constraints["minimum"]),
+                    name,
+                    lambda v, c=constraints: f"{v} is below the minimum {c['minimum']}",
+                )
             if "maximum" in constraints:
-                report(present & (numbers > constraints["maximum"]), name,
-                       lambda v, c=constraints: f"{v} is above the maximum {c['maximum']}")
+                report(
+                    present & (numbers > constraints["maximum"]),
+                    name,
+                    lambda v, c=constraints: f"{v} is above the maximum {c['maximum']}",
+                )
         elif kind == "date":
             dates = pd.to_datetime(text.where(present), format="%Y-%m-%d", errors="coerce")
             report(present & dates.isna(), name, lambda v: f"{v!r} is not a date YYYY-MM-DD")
@@ -110,11 +116,17 @@ def check_frame(frame: pd.DataFrame, table: str, file: str, first_line: int = 2)
             report(present & ~ok, name, lambda v: f"{v!r} is not true/false")
         if "pattern" in constraints:
             matches = text.where(present, "").str.fullmatch(constraints["pattern"]).fillna(False)
-            report(present & ~matches.astype(bool), name,
-                   lambda v, c=constraints: f"{v!r} does not match pattern {c['pattern']}")
+            report(
+                present & ~matches.astype(bool),
+                name,
+                lambda v, c=constraints: f"{v!r} does not match pattern {c['pattern']}",
+            )
         if "enum" in constraints:
-            report(present & ~text.isin(constraints["enum"]), name,
-                   lambda v, c=constraints: f"{v!r} is not one of {', '.join(c['enum'])}")
+            report(
+                present & ~text.isin(constraints["enum"]),
+                name,
+                lambda v, c=constraints: f"{v!r} is not one of {', '.join(c['enum'])}",
+            )
         if constraints.get("unique"):
             report(present & column.duplicated(keep="first"), name, lambda v: f"{v!r} is duplicated")
     return errors

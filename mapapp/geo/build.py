@@ -75,8 +75,14 @@ def read_communes(src: Path) -> gpd.GeoDataFrame:
         src,
         "communes",
         usecols=[
-            "id", "code", "type", "nom", "population_municipale",
-            "departement_id", "commune_parent_id", "geometry",
+            "id",
+            "code",
+            "type",
+            "nom",
+            "population_municipale",
+            "departement_id",
+            "commune_parent_id",
+            "geometry",
         ],
     )
     raw = raw[raw["type"].isin(["COM", "COMD"])]
@@ -122,10 +128,7 @@ def read_communes(src: Path) -> gpd.GeoDataFrame:
 def _dissolve(parts: gpd.GeoDataFrame, by: str) -> gpd.GeoSeries:
     """Union polygons of a clean coverage per group; shared edges vanish, no slivers appear."""
     grouped = parts.groupby(by)["geometry"]
-    unions = {
-        key: shapely.coverage_union_all(np.asarray(geoms.to_list(), dtype=object))
-        for key, geoms in grouped
-    }
+    unions = {key: shapely.coverage_union_all(np.asarray(geoms.to_list(), dtype=object)) for key, geoms in grouped}
     return gpd.GeoSeries(unions, crs=parts.crs).sort_index()
 
 
@@ -218,9 +221,7 @@ def build_tables(src: Path, progress: bool = True) -> dict[str, gpd.GeoDataFrame
     gazetteer["geometry"] = shapely.set_precision(gazetteer.geometry.to_numpy(), 1e-5)
 
     tables = {
-        "regions": regions.assign(
-            geometry=_coverage_simplify(regions.geometry, APP_TOLERANCE, None).to_numpy()
-        ),
+        "regions": regions.assign(geometry=_coverage_simplify(regions.geometry, APP_TOLERANCE, None).to_numpy()),
         "departements": departements.assign(
             geometry=_coverage_simplify(departements.geometry, APP_TOLERANCE, None).to_numpy()
         ),

@@ -8,8 +8,10 @@ from tests.conftest import HOSTILE_NAMES
 
 pytestmark = pytest.mark.browser
 
-MARKERS = "Array.from(document.querySelectorAll(SEL + ' .cluster-icon')).map(e => +e.textContent)" \
-          ".reduce((a, b) => a + b, 0) + document.querySelectorAll(SEL + ' .seat-icon').length"
+MARKERS = (
+    "Array.from(document.querySelectorAll(SEL + ' .cluster-icon')).map(e => +e.textContent)"
+    ".reduce((a, b) => a + b, 0) + document.querySelectorAll(SEL + ' .seat-icon').length"
+)
 
 
 def count_markers(page, selector: str) -> int:

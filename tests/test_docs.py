@@ -1,0 +1,39 @@
+"""The README stays true: its commands, settings and CLI are the real ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mapapp.__main__ import build_parser
+from mapapp.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    blocks = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
+    assert blocks[:2] == ["python -m pip install -e . && python -m mapapp serve", "bash tests/run.sh"]
+    assert "exec bash tests/run.sh" in (REPO / ".ci" / "run").read_text()
+
+
+def test_every_cli_command_is_documented():
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"python -m mapapp {name}" in README, name
+
+
+def test_every_setting_is_documented():
+    env = {
+        "MAPAPP_GEODATA_DIR": "/x",
+        "MAPAPP_DATA_DIR": "/y",
+        "MAPAPP_TILE_URL": "t",
+        "MAPAPP_TILE_ATTRIBUTION": "a",
+        "HOST": "h",
+        "PORT": "1",
+    }
+    config = Config.from_env(env)
+    assert (str(config.geodata_dir), str(config.data_dir), config.tile_url, config.port) == ("/x", "/y", "t", 1)
+    for name in env:
+        assert f"`{name}`" in README, name

@@ -1,5 +1,6 @@
-/* The map's JavaScript, referenced from Python as {"variable": "mapapp.<name>"}.
- * Names are never inserted as HTML: tooltips and icons are built from text nodes. */
+/* The map's browser-side functions, referenced from Python as {"variable": "mapapp.<name>"}
+ * or called by clientside callbacks. Names are never inserted as HTML: tooltips, labels and
+ * icons are built from text nodes, so a pôle called "<img onerror=…>" is shown, not run. */
 window.mapapp = (function () {
   "use strict";
 
@@ -16,33 +17,239 @@ window.mapapp = (function () {
     return colors[themes[0]] || "#555555";
   }
 
+  // Same normalisation as mapapp.data.query.normalize_text: case, accents, punctuation out.
+  function normalize(text) {
+    return String(text || "").normalize("NFKD").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  }
+
+  function anyOf(wanted, values) {
+    if (!wanted || wanted.length === 0) return true;
+    for (var i = 0; i < values.length; i++) if (wanted.indexOf(values[i]) !== -1) return true;
+    return false;
+  }
+
+  function countText(n, messages) {
+    if (n === 0) return messages.count_zero;
+    if (n === 1) return messages.count_one;
+    return messages.count.replace("{n}", n.toLocaleString(messages.locale));
+  }
+
+  function filterParams(themes, phase, regions, q) {
+    var params = new URLSearchParams();
+    (themes || []).forEach(function (t) { params.append("theme", t); });
+    if (phase && phase !== "all") params.append("phase", phase);
+    (regions || []).forEach(function (r) { params.append("region", r); });
+    if (q && q.trim()) params.append("q", q.trim());
+    return params;
+  }
+
+  var loadedScripts = {};
+  // The map view goes into the URL once the user has moved the map, or when it came from it.
+  var viewInUrl = new URLSearchParams(window.location.search).has("zoom");
+  ["wheel", "pointerdown", "keydown", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (event.target.closest && event.target.closest("#map")) viewInUrl = true;
+    }, true);
+  });
+
   return {
-    regionStyle: function () {
-      return {color: "#6b7280", weight: 1, fillColor: "#ffffff", fillOpacity: 1};
+    // ---- filtering: the browser twin of query.filter_clusters, on the features loaded once ----
+    filterFeatures: function (themes, phase, regions, q, features, messages) {
+      var needle = normalize(q);
+      var phases = phase && phase !== "all" ? [Number(phase)] : [];
+      var kept = (features.features || []).filter(function (f) {
+        var p = f.properties;
+        return anyOf(themes, p.themes) && anyOf(phases, p.phases) && anyOf(regions, p.region_codes) &&
+          (!needle || p.search_key.indexOf(needle) !== -1);
+      });
+      var placed = kept.filter(function (f) { return f.geometry; });
+      return [
+        {type: "FeatureCollection", features: placed},
+        kept.map(function (f) { return f.properties; }),
+        countText(kept.length, messages),
+        kept.length !== 0,
+      ];
+    },
+
+    resetFilters: function () {
+      return [[], "all", [], ""];
+    },
+
+    // ---- regions ----
+    regionStyle: function (feature, context) {
+      var selected = (context.hideout && context.hideout.selected) || [];
+      var on = selected.indexOf(feature.properties.code) !== -1;
+      return {color: on ? "#000091" : "#6b7280", weight: on ? 3 : 1, fillColor: on ? "#e3e3fd" : "#ffffff",
+              fillOpacity: 1};
     },
     regionHover: function () {
-      return {weight: 2.5, color: "#000091"};
+      return {weight: 3, color: "#000091"};
     },
     regionTooltip: function (feature, layer) {
       layer.bindTooltip(textElement("span", feature.properties.name), {sticky: true});
     },
+    selectRegions: function (regions, bounds, nMaps) {
+      var hideout = {selected: regions || []};
+      var out = Array(nMaps).fill(hideout);
+      if (regions && regions.length === 1 && bounds[regions[0]]) {
+        out.push({bounds: bounds[regions[0]], transition: "flyToBounds"});
+      } else {
+        out.push(window.dash_clientside.no_update);
+      }
+      return out;
+    },
+
+    // ---- pôle seats ----
     seatMarker: function (feature, latlng, context) {
+      var p = feature.properties;
+      var hideout = context.hideout || {};
       var dot = document.createElement("span");
-      dot.className = "seat-dot";
+      dot.className = "seat-dot" + (hideout.selected === p.id ? " selected" : "");
       dot.style.background = seatColor(feature, context);
-      var icon = L.divIcon({html: dot, className: "seat-icon", iconSize: [16, 16]});
-      return L.marker(latlng, {icon: icon, alt: feature.properties.name, keyboard: true});
+      var size = hideout.selected === p.id ? 26 : 16;
+      var icon = L.divIcon({html: dot, className: "seat-icon", iconSize: [size, size]});
+      var marker = L.marker(latlng, {icon: icon, keyboard: true, riseOnHover: true,
+                                     zIndexOffset: hideout.selected === p.id ? 1000 : 0});
+      marker.on("add", function () {
+        var el = marker.getElement();
+        if (el) {
+          el.setAttribute("aria-label", p.name);
+          el.setAttribute("data-cluster-id", p.id);
+        }
+        var map = marker._map;
+        if (map && map.getZoom() >= (hideout.labelZoom || 10)) {
+          marker.unbindTooltip();
+          marker.bindTooltip(textElement("span", p.name), {permanent: true, direction: "right",
+                                                            offset: [8, 0], className: "seat-label"});
+        }
+      });
+      return marker;
     },
     seatTooltip: function (feature, layer) {
       if (!feature.properties || feature.properties.cluster) return;
-      layer.bindTooltip(textElement("span", feature.properties.name), {direction: "top", offset: [0, -6]});
+      layer.bindTooltip(textElement("span", feature.properties.name), {direction: "top", offset: [0, -8]});
     },
-    clusterIcon: function (feature, latlng, index, context) {
+    clusterIcon: function (feature, latlng, index) {
       var count = feature.properties.point_count;
       var size = count < 10 ? 30 : count < 50 ? 36 : 44;
-      var label = textElement("span", count);
-      var icon = L.divIcon({html: label, className: "cluster-icon", iconSize: L.point(size, size)});
-      return L.marker(latlng, {icon: icon, alt: count + " pôles", keyboard: true});
-    }
+      var icon = L.divIcon({html: textElement("span", count), className: "cluster-icon",
+                            iconSize: L.point(size, size)});
+      var names = index.getLeaves(feature.properties.cluster_id, 5).map(function (leaf) {
+        return leaf.properties.name;
+      });
+      var label = count + " pôles : " + names.join(", ") + (count > names.length ? "…" : "");
+      var marker = L.marker(latlng, {icon: icon, keyboard: true});
+      marker.on("add", function () {
+        var el = marker.getElement();
+        if (el) el.setAttribute("aria-label", label);
+      });
+      marker.bindTooltip(textElement("span", label), {direction: "top"});
+      return marker;
+    },
+    highlightSelected: function (selected, hideout, nMaps) {
+      return Array(nMaps).fill(Object.assign({}, hideout, {selected: selected}));
+    },
+
+    // ---- the opened pôle's members ----
+    memberPoint: function (feature, latlng) {
+      return L.circleMarker(latlng, {radius: 4, weight: 1, color: "#000091", fillColor: "#6a6af4",
+                                     fillOpacity: 0.7});
+    },
+    renderMembers: function (text, members, shown) {
+      var needle = normalize(text);
+      var hits = (members || []).filter(function (m) {
+        return !needle || normalize(m.name + " " + m.commune_name).indexOf(needle) !== -1;
+      });
+      var items = hits.slice(0, shown).map(function (m) {
+        return {type: "Li", namespace: "dash_html_components", props: {children: m.name + " — " + m.commune_name}};
+      });
+      if (hits.length > shown) {
+        items.push({type: "Li", namespace: "dash_html_components", props: {children: "… +" + (hits.length - shown)}});
+      }
+      return items;
+    },
+    memberTooltip: function (feature, layer) {
+      layer.bindTooltip(textElement("span", feature.properties.name + " — " + feature.properties.commune_name));
+    },
+
+    // ---- which pôle is open: marker, table row, search (Enter or single hit), URL, close ----
+    selectCluster: function () {
+      // Inputs: one clickData per map, search.n_submit, profile-close.n_clicks, filtered-rows.data;
+      // State: search.value.
+      var ctx = window.dash_clientside.callback_context;
+      var rows = ctx.inputs["filtered-rows.data"] || [];
+      var q = ctx.states["search.value"];
+      var clicked = null;
+      var trigger = "";
+      ctx.triggered.forEach(function (t) {
+        trigger = trigger || t.prop_id;
+        if (/clusters\.clickData$/.test(t.prop_id) && t.value && t.value.properties &&
+            !t.value.properties.cluster) clicked = t.value.properties.id;
+      });
+      if (clicked) return clicked;
+      if (trigger === "profile-close.n_clicks") return null;
+      if (trigger === "search.n_submit" && rows.length) return rows[0].id;
+      // Typing a search that leaves a single pôle opens it.
+      if (trigger === "filtered-rows.data" && q && q.trim() && rows.length === 1) return rows[0].id;
+      return window.dash_clientside.no_update;
+    },
+    selectRow: function (cell) {
+      return cell && cell.rowId ? cell.rowId : window.dash_clientside.no_update;
+    },
+
+    // ---- URL: every state change is a permalink; back/forward restore it ----
+    syncUrl: function (themes, phase, regions, q, selected, center, zoom, lang, defaultPhase) {
+      var params = filterParams(themes, phase === defaultPhase ? null : phase, regions, q);
+      if (phase === "all") params.set("phase", "all");
+      if (selected) params.set("cluster", selected);
+      if (lang && lang !== "fr") params.set("lang", lang);
+      var view = new URLSearchParams(params);
+      if (viewInUrl && center && zoom !== undefined && zoom !== null) {
+        view.set("lat", center[0].toFixed(4));
+        view.set("lon", center[1].toFixed(4));
+        view.set("zoom", String(Math.round(zoom * 4) / 4));
+      }
+      var target = "?" + view.toString();
+      if (target !== window.location.search) {
+        var previous = new URLSearchParams(window.location.search);
+        ["lat", "lon", "zoom"].forEach(function (k) { previous.delete(k); });
+        var stateChanged = previous.toString() !== params.toString();
+        // A new filter or pôle is a new history entry; panning the map only replaces it.
+        if (stateChanged) window.history.pushState(null, "", target);
+        else window.history.replaceState(null, "", target);
+      }
+      var api = filterParams(themes, phase, regions, q).toString();
+      var other = new URLSearchParams(view);
+      if (lang === "en") other.delete("lang"); else other.set("lang", "en");
+      return [
+        "/api/clusters.csv?" + api,
+        "/api/clusters.csv?" + (api ? api + "&" : "") + "sep=%3B",
+        "/api/clusters.geojson?" + api,
+        window.location.pathname + "?" + other.toString(),
+      ];
+    },
+
+    // ---- the table's component library is fetched only when the table is first opened ----
+    loadScript: function (url) {
+      if (!loadedScripts[url]) {
+        loadedScripts[url] = new Promise(function (resolve, reject) {
+          var s = document.createElement("script");
+          s.src = url;
+          s.onload = function () { resolve(true); };
+          s.onerror = function () { reject(new Error("could not load " + url)); };
+          document.head.appendChild(s);
+        });
+      }
+      return loadedScripts[url];
+    },
+    openTable: function (nClicks, url, isOpen) {
+      if (!nClicks) return window.dash_clientside.no_update;
+      return window.mapapp.loadScript(url).then(function () { return !isOpen; });
+    },
+
+    normalize: normalize,
   };
 })();
+
+// Back and forward: the server renders the page for the URL it lands on.
+window.addEventListener("popstate", function () { window.location.reload(); });

@@ -9,6 +9,8 @@ from mapapp.config import REPO_DIR, Config
 
 __all__ = ["create_app"]
 
+EMBED_PATH = "/embed"
+
 
 def create_app(config: Config | None = None):
     """Build the app on `config` (default: from the environment). Example:
@@ -17,24 +19,64 @@ def create_app(config: Config | None = None):
     >>> app.server.test_client().get("/healthz").status_code  # doctest: +SKIP
     200
     """
+    import re
+    from urllib.parse import urlsplit
+
     import dash
+    import flask
 
     from mapapp.api import create_blueprint
+    from mapapp.data import query
     from mapapp.data.store import load_store
-    from mapapp.ui.layout import page_layout
+    from mapapp.ui import table
+    from mapapp.ui.layout import page_layout, register_callbacks
+    from mapapp.ui.state import args_from_url, parse_view_state
+
+    class MapDash(dash.Dash):
+        """Dash that leaves out of the page the component libraries it does not need at first
+        paint: dash_table (unused) and the table's grid, fetched when the table is opened."""
+
+        deferred = (table.DEFERRED_LIBRARY,)
+        unused = ("dash_table",)
+
+        def _generate_scripts_html(self) -> str:
+            html_ = super()._generate_scripts_html()
+            for name in self.deferred + self.unused:
+                html_ = re.sub(
+                    rf'<script src="[^"]*/_dash-component-suites/(dash/)?{name}/[^"]*"></script>\s*', "", html_
+                )
+            return html_
+
+        def deferred_url(self, library: str) -> str:
+            module = __import__(library)
+            main = [r for r in module._js_dist if r.get("relative_package_path", "").endswith(".min.js")]
+            return self._collect_and_register_resources(main)[0]
 
     config = config or Config.from_env()
     store = load_store(config.geodata_dir, config.data_dir)
-    app = dash.Dash(
+    app = MapDash(
         __name__,
         title="Carte des pôles de compétitivité",
         assets_folder=str(REPO_DIR / "assets"),
         update_title=None,
         serve_locally=True,
+        suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config["MAPAPP_STORE"] = store
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
-    app.layout = page_layout(store, config)
+    vocab = query.vocabulary(store)
+    cluster_ids = set(store.clusters["id"])
+
+    def serve_layout():
+        # The renderer fetches the layout from the page itself: the page's URL (path and query)
+        # is the request's referrer, so the first render already shows the permalinked view.
+        page_url = flask.request.referrer if flask.has_request_context() else None
+        state = parse_view_state(args_from_url(page_url), vocab, cluster_ids)
+        embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
+        return page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
+
+    app.layout = serve_layout
+    register_callbacks(app, lambda: store)
     return app

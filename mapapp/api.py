@@ -70,6 +70,27 @@ def create_blueprint(web_dir: Path) -> Blueprint:
         filters, sep = _filters(), _csv_separator()
         return _download(exports.regions_csv(_store(), filters, sep), "text/csv; charset=utf-8", "regions.csv")
 
+    # Imported here: mapapp.openapi reads this module's WEB_LAYERS.
+    from mapapp.data.profile import cluster_profile, is_cluster_id
+    from mapapp.openapi import openapi_document
+
+    @bp.get("/api/clusters/<cluster_id>")
+    def cluster(cluster_id: str):
+        if not is_cluster_id(cluster_id):
+            raise query.FilterError(
+                "cluster_id", f"{cluster_id[:40]!r} is not a pôle id: at most 100 lowercase letters, digits or '-'"
+            )
+        profile = cluster_profile(_store(), cluster_id)
+        if profile is None:
+            return jsonify(error=f"unknown pôle {cluster_id!r}", parameter="cluster_id"), 404
+        response = jsonify(profile)
+        response.headers["X-Content-Type-Options"] = "nosniff"  # names are text, never sniffed as HTML
+        return response
+
+    @bp.get("/api/openapi.json")
+    def openapi():
+        return jsonify(openapi_document(_store()))
+
     @bp.get("/geodata/<name>.geojson")
     def web_layer(name: str):
         """Pre-built browser layers, sent pre-compressed when the client accepts gzip."""

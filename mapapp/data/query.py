@@ -146,9 +146,13 @@ def normalize_text(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 
-def _search_keys(store: Store) -> pd.Series:
-    """Per pôle, the normalised names it can be found by: its name, former names, and the
+def search_keys(store: Store) -> pd.Series:
+    """Per pôle (in `store.clusters` order), the normalised names it can be found by: its name, former names, and the
     names of the pôles merged into it (so "mov'eo" also finds Mov'eo's successor)."""
+    return _cached(store, "search_keys", _compute_search_keys)
+
+
+def _compute_search_keys(store: Store) -> pd.Series:
     clusters = store.clusters
     names = clusters["name"] + "|" + clusters["former_names"].fillna("")
     by_id = dict(zip(clusters["id"], names, strict=True))
@@ -211,7 +215,7 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
     if filters.q:
         needle = normalize_text(filters.q)
         if needle:
-            keys = _cached(store, "search_keys", _search_keys)
+            keys = search_keys(store)
             mask &= keys.str.contains(needle, regex=False).to_numpy(dtype=bool)
     selected = clusters[mask]
     stats = _cached(store, "activity", activity_by_cluster).loc[selected["id"]]

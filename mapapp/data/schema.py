@@ -8,6 +8,7 @@ does not match pattern [0-9][0-9AB][0-9]{3}`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-TABLES = ("themes", "clusters", "cluster_labels", "members", "projects", "funding")
+TABLES = ("themes", "phases", "clusters", "cluster_labels", "members", "projects", "funding")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,17 @@ def read_csv_table(path: Path, table: str) -> pd.DataFrame:
 
     Raises DataValidationError listing every problem with file, line and field.
     """
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.ParserError as exc:
+        # e.g. "Expected 12 fields in line 6, saw 13": an unquoted comma in a cell.
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise DataValidationError(
+            [DataError(path.name, line, "(row)", f"{exc} — quote cells that contain commas")]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([DataError(path.name, None, "(file)", f"not UTF-8: {exc}")]) from exc
     errors = check_frame(frame, table, path.name)
     if errors:
         raise DataValidationError(errors)

@@ -28,6 +28,7 @@ class Store:
         regions: 18 current regions (code, name, population, geometry).
         communes: the gazetteer (code, name, departement_code, region_code, population, point).
         themes: theme vocabulary (id, label_fr, label_en, color).
+        phases: the five phases with their aims and published figures, each with its source.
         clusters: one row per pôle with derived columns: `theme_list`, `region_list`,
             `former_name_list`, `phases` (phases with a label), `labels` (phase -> last status),
             `merged_from`, `seat_name`, `seat_region_code`, `geometry` (seat point).
@@ -39,6 +40,7 @@ class Store:
     regions: gpd.GeoDataFrame
     communes: gpd.GeoDataFrame
     themes: pd.DataFrame
+    phases: pd.DataFrame
     clusters: gpd.GeoDataFrame
     labels: pd.DataFrame
     members: pd.DataFrame
@@ -107,6 +109,7 @@ def load_store(geodata_dir: Path, data_dir: Path) -> Store:
         regions=read_layer(geodata_dir, "regions"),
         communes=communes,
         themes=themes,
+        phases=read_csv_table(geodata_dir / "phases.csv", "phases"),
         clusters=clusters,
         labels=labels,
         **activity,

@@ -12,7 +12,12 @@ from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import Store, load_store
 
-DIRECTORY_FILES = {"themes": "themes.csv", "clusters": "clusters.csv", "cluster_labels": "cluster_labels.csv"}
+DIRECTORY_FILES = {
+    "themes": "themes.csv",
+    "phases": "phases.csv",
+    "clusters": "clusters.csv",
+    "cluster_labels": "cluster_labels.csv",
+}
 
 
 @dataclass

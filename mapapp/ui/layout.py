@@ -1,43 +1,92 @@
-"""The page: header, legend, map."""
+"""The page, built for the URL it is shown at: `/` (full app) or `/embed` (no header), with the
+filters, opened pôle, language and map view of its query string."""
 
 from __future__ import annotations
 
-from dash import html
+from dash import Input, Output, State, dcc, html
 
 from mapapp.config import Config
 from mapapp.data.store import Store
-from mapapp.ui.map import map_view
+from mapapp.i18n import t
+from mapapp.ui import filters, profile, table
+from mapapp.ui import map as map_ui
+from mapapp.ui.state import ViewState
 
 
-def legend(store: Store) -> html.Section:
-    """Theme colours, as text and swatch (colour is never the only carrier of meaning)."""
-    items = [
-        html.Li([html.Span(className="swatch", style={"background": color}), label])
-        for label, color in zip(store.themes["label_fr"], store.themes["color"], strict=True)
-    ]
-    return html.Section(
-        className="legend",
-        children=[html.H2("Thèmes"), html.Ul(items)],
-        **{"aria-label": "Légende des thèmes"},
+def _unplaced(store: Store, lang: str) -> html.P | None:
+    """Current pôles whose seat could not be sourced cannot be drawn: name them under the map."""
+    missing = store.clusters[(store.clusters["seat_commune_code"] == "") & store.clusters["current"]]
+    if missing.empty:
+        return None
+    return html.P(t(lang, "unplaced", names=", ".join(sorted(missing["name"]))), className="unplaced")
+
+
+def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
+    lang = state.lang
+    other = "en" if lang == "fr" else "fr"
+    switch = html.A(
+        t(lang, "lang_switch"),
+        id="lang-switch",
+        href=f"?lang={other}",
+        lang=other,
+        hrefLang=other,
+        className="lang-switch",
+        title=t(lang, "lang_switch_label"),
+    )
+    header = html.Header(className="header", children=[html.H1(t(lang, "title")), switch])
+    if embed:
+        header = html.Div(className="embed-bar", children=[switch])
+    notices = [html.P(t(lang, "notice_ignored", message=n), className="notice") for n in state.notices]
+    return html.Div(
+        className="page embed" if embed else "page",
+        lang=lang,
+        children=[
+            html.A(t(lang, "skip"), href="#main", className="skip-link"),
+            header,
+            html.Div(notices, className="notices", role="alert") if notices else None,
+            html.Main(
+                id="main",
+                className="body",
+                children=[
+                    filters.filter_panel(store, state),
+                    html.Div(
+                        className="map-column",
+                        children=[
+                            map_ui.map_view(store, config, lang, list(state.filters.regions), state.view),
+                            html.P(
+                                [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
+                                className="sample-note",
+                            ),
+                            _unplaced(store, lang),
+                            table.table_section(lang, table_library_url),
+                        ],
+                    ),
+                    profile.profile_container(store, lang, state.cluster),
+                ],
+            ),
+            dcc.Store(id="lang", data=lang),
+            dcc.Store(id="selected", data=state.cluster),
+        ],
     )
 
 
-def page_layout(store: Store, config: Config) -> html.Div:
-    current = int(store.clusters["current"].sum())
-    return html.Div(
-        className="page",
-        children=[
-            html.Header(
-                className="header",
-                children=[
-                    html.H1("Carte des pôles de compétitivité"),
-                    html.P(
-                        f"{len(store.clusters)} pôles labellisés depuis 2005, dont {current} aujourd'hui",
-                        id="count",
-                        className="count",
-                    ),
-                ],
-            ),
-            html.Main(className="body", children=[map_view(store, config), legend(store)]),
-        ],
+def register_callbacks(app, store_of) -> None:
+    map_ui.register_callbacks(app)
+    filters.register_callbacks(app)
+    profile.register_callbacks(app, store_of)
+    table.register_callbacks(app)
+    app.clientside_callback(
+        map_ui.ns_call("syncUrl", str(max(store_of().phases["phase"]))),
+        Output("download-csv", "href"),
+        Output("download-csv-fr", "href"),
+        Output("download-geojson", "href"),
+        Output("lang-switch", "href"),
+        Input("theme-filter", "value"),
+        Input("phase-filter", "value"),
+        Input("region-filter", "value"),
+        Input("search", "value"),
+        Input("selected", "data"),
+        Input("map", "center"),
+        Input("map", "zoom"),
+        State("lang", "data"),
     )

@@ -1,19 +1,28 @@
-"""The map: region shapes as the base layer, pôle seats coloured by theme, overseas insets."""
+"""The map: region shapes as the base layer, pôle seats coloured by theme (clustered), the opened
+pôle's member footprint, and one inset per overseas region.
+
+Filtering happens in the browser (`mapapp.filterFeatures` in assets/mapapp.js) on the features
+loaded once with the page, before clustering — dash-leaflet's own `filter` breaks cluster counts.
+"""
 
 from __future__ import annotations
 
 import dash_leaflet as dl
-from dash import html
+from dash import Input, Output, State, dcc, html
 
 from mapapp.config import Config
 from mapapp.data.store import Store
+from mapapp.i18n import t
 
 OVERSEAS = ("01", "02", "03", "04", "06")  # Guadeloupe, Martinique, Guyane, La Réunion, Mayotte
 MAINLAND_BOUNDS = [[41.3, -5.3], [51.2, 9.7]]
+MAINLAND_CENTER = [46.5, 2.4]
+LABEL_ZOOM = 10  # from this zoom on, pôle names are shown next to their markers
+CLUSTER_MAX_ZOOM = 11  # beyond it every pôle has its own marker (then spiderfy for shared seats)
 
 
-def _ns(name: str) -> dict:
-    """A function defined in assets/mapapp.js (`window.mapapp.<name>`), by reference."""
+def ns(name: str) -> dict:
+    """A function of assets/mapapp.js (`window.mapapp.<name>`), passed by reference."""
     return {"variable": f"mapapp.{name}"}
 
 
@@ -21,7 +30,12 @@ def theme_colors(store: Store) -> dict[str, str]:
     return dict(zip(store.themes["id"], store.themes["color"], strict=True))
 
 
-def _layers(store: Store, config: Config, prefix: str) -> list:
+def region_bounds(store: Store) -> dict[str, list[list[float]]]:
+    bounds = store.regions.set_index("code").geometry.bounds.round(4)
+    return {code: [[b.miny, b.minx], [b.maxy, b.maxx]] for code, b in bounds.iterrows()}
+
+
+def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str]) -> list:
     layers = []
     if config.tile_url:
         layers.append(dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution))
@@ -29,32 +43,34 @@ def _layers(store: Store, config: Config, prefix: str) -> list:
         dl.GeoJSON(
             id=f"{prefix}-regions",
             url="/geodata/regions.geojson",
-            style=_ns("regionStyle"),
-            onEachFeature=_ns("regionTooltip"),
-            hoverStyle=_ns("regionHover"),
+            style=ns("regionStyle"),
+            onEachFeature=ns("regionTooltip"),
+            hoverStyle=ns("regionHover"),
+            hideout={"selected": selected_regions},
+        ),
+        dl.GeoJSON(
+            id=f"{prefix}-footprint",
+            data=None,
+            pointToLayer=ns("memberPoint"),
+            onEachFeature=ns("memberTooltip"),
         ),
         dl.GeoJSON(
             id=f"{prefix}-clusters",
-            url="/api/clusters",
+            data=None,
             cluster=True,
             zoomToBoundsOnClick=True,
             spiderfyOnMaxZoom=True,
-            superClusterOptions={"radius": 40, "maxZoom": 11},
-            pointToLayer=_ns("seatMarker"),
-            onEachFeature=_ns("seatTooltip"),
-            clusterToLayer=_ns("clusterIcon"),
-            hideout={"colors": theme_colors(store)},
+            superClusterOptions={"radius": 40, "maxZoom": CLUSTER_MAX_ZOOM},
+            pointToLayer=ns("seatMarker"),
+            onEachFeature=ns("seatTooltip"),
+            clusterToLayer=ns("clusterIcon"),
+            hideout={"colors": theme_colors(store), "selected": None, "labelZoom": LABEL_ZOOM, "lang": lang},
         ),
     ]
     return layers
 
 
-def _bounds(store: Store, code: str) -> list[list[float]]:
-    minx, miny, maxx, maxy = store.regions.set_index("code").geometry[code].bounds
-    return [[miny, minx], [maxy, maxx]]
-
-
-def map_view(store: Store, config: Config) -> html.Div:
+def map_view(store: Store, config: Config, lang: str, selected_regions: list[str], view) -> html.Div:
     """The main map plus one small inset per overseas region, so all of France is in view."""
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
     insets = [
@@ -63,10 +79,10 @@ def map_view(store: Store, config: Config) -> html.Div:
             children=[
                 dl.Map(
                     id=f"inset-{code}",
-                    bounds=_bounds(store, code),
+                    bounds=region_bounds(store)[code],
                     zoomSnap=0.25,
                     trackViewport=False,
-                    children=_layers(store, config, f"inset-{code}"),
+                    children=_layers(store, config, f"inset-{code}", lang, selected_regions),
                     zoomControl=False,
                     attributionControl=False,
                     scrollWheelZoom=False,
@@ -77,19 +93,65 @@ def map_view(store: Store, config: Config) -> html.Div:
         )
         for code in OVERSEAS
     ]
+    if view:
+        placement = {"center": [view[0], view[1]], "zoom": view[2]}
+    elif len(selected_regions) == 1:
+        placement = {"bounds": region_bounds(store)[selected_regions[0]], "center": MAINLAND_CENTER, "zoom": 6}
+    else:
+        placement = {"bounds": MAINLAND_BOUNDS, "center": MAINLAND_CENTER, "zoom": 6}
     return html.Div(
         className="map-area",
         children=[
-            dl.Map(
-                id="map",
-                bounds=MAINLAND_BOUNDS,
-                zoomSnap=0.25,
-                # Viewport tracking needs `center`: with `bounds` only it throws (dash-leaflet 1.1.3).
-                trackViewport=False,
-                children=_layers(store, config, "map"),
-                className="main-map",
-                attributionControl=bool(config.tile_url),
+            html.Div(
+                role="region",
+                **{"aria-label": t(lang, "map_label")},
+                className="main-map-wrap",
+                children=dl.Map(
+                    id="map",
+                    zoomSnap=0.25,
+                    trackViewport=True,
+                    children=_layers(store, config, "map", lang, selected_regions),
+                    className="main-map",
+                    attributionControl=bool(config.tile_url),
+                    **placement,
+                ),
             ),
-            html.Div(className="insets", children=insets, **{"aria-label": "Outre-mer"}),
+            html.Div(id="empty", className="empty-state", hidden=True, children=t(lang, "empty")),
+            html.Div(className="insets", role="group", children=insets, **{"aria-label": t(lang, "overseas")}),
+            dcc.Store(id="region-bounds", data=region_bounds(store)),
         ],
     )
+
+
+MAP_PREFIXES = ("map", *(f"inset-{code}" for code in OVERSEAS))
+
+
+def register_callbacks(app) -> None:
+    """Browser-side glue: filtered features → every map's cluster layer, region selection →
+    highlight and zoom, opened pôle → highlighted marker."""
+    app.clientside_callback(
+        "function(features) { return Array(arguments.length).fill(features); }".replace(
+            "arguments.length", str(len(MAP_PREFIXES))
+        ),
+        [Output(f"{prefix}-clusters", "data") for prefix in MAP_PREFIXES],
+        Input("filtered", "data"),
+    )
+    app.clientside_callback(
+        ns_call("selectRegions", len(MAP_PREFIXES)),
+        [Output(f"{prefix}-regions", "hideout") for prefix in MAP_PREFIXES] + [Output("map", "viewport")],
+        Input("region-filter", "value"),
+        State("region-bounds", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ns_call("highlightSelected", len(MAP_PREFIXES)),
+        [Output(f"{prefix}-clusters", "hideout") for prefix in MAP_PREFIXES],
+        Input("selected", "data"),
+        State("map-clusters", "hideout"),
+    )
+
+
+def ns_call(name: str, *extra) -> str:
+    """Clientside callback body calling `window.mapapp.<name>(...args, *extra)`."""
+    suffix = "".join(f", {value!r}" for value in extra)
+    return f"function() {{ return window.mapapp.{name}(...arguments{suffix}); }}"

@@ -1,0 +1,406 @@
+"""The OpenAPI 3.1 description of the HTTP API, built from the store so that its enums are the data's.
+
+`openapi_document(store)` is served at `/api/openapi.json`. Theme and region enums, the example
+pôle and the regions row come from the loaded data; property names come from the modules that
+produce them (`query.CLUSTER_COLUMNS`, `exports.CSV_CLUSTER_COLUMNS`, `query.region_coverage`),
+so the description cannot drift from what the endpoints answer.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+from mapapp.api import WEB_LAYERS
+from mapapp.data import exports, query
+from mapapp.data.labels import PHASES
+from mapapp.data.profile import CLUSTER_ID_MAX_LENGTH, CLUSTER_ID_PATTERN, MEMBER_CATEGORIES
+from mapapp.data.query import _cached
+from mapapp.data.store import Store
+
+GEOJSON = "application/geo+json"
+CSV = "text/csv"
+JSON = "application/json"
+
+_STRING = {"type": "string"}
+_STRINGS = {"type": "array", "items": _STRING}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_INTEGER = {"type": "integer"}
+_NUMBER = {"type": "number"}
+_BOOLEAN = {"type": "boolean"}
+_SOURCES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"source": _STRING, "as_of": {"type": "string", "format": "date"}},
+        "required": ["source", "as_of"],
+    },
+}
+
+# Properties of a seat feature, as `exports.cluster_features` writes them (list columns as arrays).
+_CLUSTER_PROPERTY_SCHEMAS = {
+    "id": _STRING,
+    "name": _STRING,
+    "former_names": _STRINGS,
+    "themes": _STRINGS,
+    "phases": {"type": "array", "items": {"type": "integer", "enum": list(PHASES)}},
+    "region_codes": _STRINGS,
+    "seat_commune_code": _NULLABLE_STRING,
+    "seat_name": _NULLABLE_STRING,
+    "current": _BOOLEAN,
+    "website": _NULLABLE_STRING,
+    "members": _INTEGER,
+    "projects": _INTEGER,
+    "funding_eur": _NUMBER,
+    "sample": {"type": "boolean", "description": "true if any activity figure is sample data"},
+    "source": _STRING,
+    "as_of": _STRING,
+}
+
+
+def _object(properties: dict, description: str = "") -> dict:
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _region_row_schema(store: Store) -> dict:
+    """The columns of `region_coverage`, typed from their dtypes (ratios are null where the
+    population is unknown)."""
+    table = query.region_coverage(store, query.Filters())
+    properties = {}
+    for column, dtype in table.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            properties[column] = _BOOLEAN
+        elif pd.api.types.is_integer_dtype(dtype):
+            properties[column] = _INTEGER
+        elif pd.api.types.is_numeric_dtype(dtype):
+            properties[column] = _NULLABLE_NUMBER
+        else:
+            properties[column] = _STRING
+    return _object(properties, "One current region: pôles seated and active, members, projects, funding.")
+
+
+def _profile_schema() -> dict:
+    theme = _object({"id": _STRING, "label_fr": _STRING, "label_en": _STRING, "color": _STRING})
+    seat = _object(
+        {
+            "commune_code": _STRING,
+            "name": _NULLABLE_STRING,
+            "region_code": _NULLABLE_STRING,
+            "lon": _NUMBER,
+            "lat": _NUMBER,
+        }
+    )
+    label = _object(
+        {
+            "phase": {"type": "integer", "enum": list(PHASES)},
+            "date": {"type": "string", "format": "date"},
+            "status": _STRING,
+            "application": _NULLABLE_STRING,
+            "source": _STRING,
+            "as_of": {"type": "string", "format": "date"},
+        }
+    )
+    linked = _object({"id": _STRING, "name": _NULLABLE_STRING, "date": _NULLABLE_STRING})
+    member = _object(
+        {
+            "member_id": _STRING,
+            "name": _STRING,
+            "category": {"type": "string", "enum": list(MEMBER_CATEGORIES)},
+            "commune_code": _NULLABLE_STRING,
+            "commune_name": _NULLABLE_STRING,
+            "lon": _NULLABLE_NUMBER,
+            "lat": _NULLABLE_NUMBER,
+            "since": {"type": ["integer", "null"]},
+        }
+    )
+    project = _object(
+        {
+            "project_id": _STRING,
+            "title": _STRING,
+            "year": _INTEGER,
+            "total_cost_eur": _NULLABLE_NUMBER,
+            "public_funding_eur": {"type": "number", "description": "sum of the project's funding lines"},
+            "partners": _STRINGS,
+            "cluster_ids": _STRINGS,
+        }
+    )
+    amount = {"type": "number", "description": "euros"}
+    return _object(
+        {
+            "id": _STRING,
+            "name": _STRING,
+            "former_names": _STRINGS,
+            "themes": {"type": "array", "items": theme},
+            "current": _BOOLEAN,
+            "website": _NULLABLE_STRING,
+            "seat": {"oneOf": [seat, {"type": "null"}]},
+            "region_codes": {"type": "array", "items": _object({"code": _STRING, "name": _NULLABLE_STRING})},
+            "labels": {"type": "array", "items": label, "description": "label decisions, by date"},
+            "lineage": _object(
+                {
+                    "merged_into": {"oneOf": [linked, {"type": "null"}]},
+                    "merged_from": {"type": "array", "items": linked},
+                    "renamed_date": _NULLABLE_STRING,
+                }
+            ),
+            "members": _object(
+                {
+                    "count": _INTEGER,
+                    "by_category": _object({category: _INTEGER for category in MEMBER_CATEGORIES}),
+                    "items": {"type": "array", "items": member, "description": "sorted by name"},
+                    "sample": _BOOLEAN,
+                    "sources": _SOURCES,
+                }
+            ),
+            "projects": _object(
+                {
+                    "count": _INTEGER,
+                    "items": {"type": "array", "items": project, "description": "latest year first"},
+                    "sample": _BOOLEAN,
+                    "sources": _SOURCES,
+                }
+            ),
+            "funding": _object(
+                {
+                    "total_eur": amount,
+                    "by_funder": {"type": "array", "items": _object({"funder": _STRING, "amount_eur": amount})},
+                    "by_year": {
+                        "type": "array",
+                        "items": _object({"year": _INTEGER, "funder": _STRING, "amount_eur": amount}),
+                    },
+                    "sample": _BOOLEAN,
+                    "sources": _SOURCES,
+                }
+            ),
+            "source": _NULLABLE_STRING,
+            "as_of": _NULLABLE_STRING,
+            "sample": {"type": "boolean", "description": "true if any activity figure is sample data"},
+        },
+        "One pôle: directory facts, lineage, members, projects and funding, with sources and sample flags.",
+    )
+
+
+def _schemas(store: Store) -> dict:
+    point = _object(
+        {
+            "type": {"const": "Point"},
+            "coordinates": {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2},
+        }
+    )
+    return {
+        "Error": _object(
+            {"error": _STRING, "parameter": {"type": "string", "description": "the parameter that was wrong"}},
+            "What was wrong and which parameter.",
+        ),
+        "ClusterProperties": _object({name: _CLUSTER_PROPERTY_SCHEMAS[name] for name in query.CLUSTER_COLUMNS}),
+        "ClusterFeature": _object(
+            {
+                "type": {"const": "Feature"},
+                "id": _STRING,
+                "properties": _ref("ClusterProperties"),
+                "geometry": {"oneOf": [point, {"type": "null"}], "description": "the seat; null when unknown"},
+            }
+        ),
+        "ClusterCollection": _object(
+            {"type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": _ref("ClusterFeature")}},
+            "The matching pôles' seats, sorted by name.",
+        ),
+        "ClusterProfile": _profile_schema(),
+        "RegionRow": _region_row_schema(store),
+        "Health": _object({"status": {"const": "ok"}, "clusters": _INTEGER, "regions": _INTEGER}),
+    }
+
+
+def _parameters(store: Store) -> dict:
+    themes = [str(t) for t in store.themes["id"]]
+    regions = [str(r) for r in store.regions["code"]]
+    # The examples all describe one current pôle, so that together they still select it.
+    current = store.clusters[store.clusters["current"] & store.clusters["region_list"].map(bool)]
+    example = (current if len(current) else store.clusters).iloc[0]
+
+    def multi(name: str, items: dict, description: str, example: list) -> dict:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description + " Several values: repeat the parameter or separate with commas.",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": items},
+            "example": example,
+        }
+
+    return {
+        "theme": multi(
+            "theme",
+            {"type": "string", "enum": themes},
+            "Pôles with one of these themes.",
+            list(example["theme_list"][:1]),
+        ),
+        "phase": multi(
+            "phase",
+            {"type": "integer", "enum": list(PHASES)},
+            "Pôles that held a label in one of these phases (1: 2005-2008 … 5: 2023-2026).",
+            list(example["phases"][-1:]),
+        ),
+        "region": multi(
+            "region",
+            {"type": "string", "enum": regions},
+            "Pôles active in one of these regions (INSEE region code).",
+            list(example["region_list"][:1]),
+        ),
+        "q": {
+            "name": "q",
+            "in": "query",
+            "required": False,
+            "description": "Text in the name, a former name or a merged pôle's name (case- and accent-insensitive).",
+            "schema": {"type": "string", "maxLength": query.MAX_QUERY_LENGTH},
+            "example": str(example["name"]),
+        },
+        "sep": {
+            "name": "sep",
+            "in": "query",
+            "required": False,
+            "description": "CSV separator; ';' for French spreadsheets.",
+            "schema": {"type": "string", "enum": [",", ";"], "default": ","},
+            "example": ";",
+        },
+        "cluster_id": {
+            "name": "cluster_id",
+            "in": "path",
+            "required": True,
+            "description": "A pôle id (slug), as in the `id` property of /api/clusters.",
+            "schema": {"type": "string", "pattern": CLUSTER_ID_PATTERN, "maxLength": CLUSTER_ID_MAX_LENGTH},
+            "example": str(example["id"]),
+        },
+        "layer": {
+            "name": "layer",
+            "in": "path",
+            "required": True,
+            "description": "A browser layer.",
+            "schema": {"type": "string", "enum": list(WEB_LAYERS)},
+            "example": WEB_LAYERS[0],
+        },
+    }
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
+
+
+def _ok(description: str, media_type: str, schema: dict, download: bool = False) -> dict:
+    response = {"description": description, "content": {media_type: {"schema": schema}}}
+    if download:
+        response["headers"] = {
+            "Content-Disposition": {"description": "attachment; filename=…", "schema": _STRING},
+        }
+    return response
+
+
+def _get(summary: str, parameters: list[str], ok: dict, errors: dict | None = None) -> dict:
+    operation = {
+        "summary": summary,
+        "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in parameters],
+        "responses": {"200": ok, **(errors or {})},
+    }
+    return {"get": operation}
+
+
+def _paths() -> dict:
+    filters = list(query.FILTER_PARAMETERS)
+    bad_filter = {"400": _error("A filter parameter has a bad value; `parameter` names it.")}
+    csv_text = {"type": "string", "description": "UTF-8 with BOM; formula-like cells prefixed with an apostrophe."}
+    cluster_csv = dict(
+        csv_text, description=csv_text["description"] + " Columns: " + ", ".join(exports.CSV_CLUSTER_COLUMNS)
+    )
+    regions = {"type": "array", "items": _ref("RegionRow")}
+    return {
+        "/healthz": _get("Liveness", [], _ok("The app is up.", JSON, _ref("Health"))),
+        "/api/clusters": _get(
+            "Pôle seats matching the filters",
+            filters,
+            _ok("GeoJSON FeatureCollection of seat points.", GEOJSON, _ref("ClusterCollection")),
+            bad_filter,
+        ),
+        "/api/clusters/{cluster_id}": _get(
+            "Profile of one pôle",
+            ["cluster_id"],
+            _ok("The pôle's profile.", JSON, _ref("ClusterProfile")),
+            {
+                "400": _error("The id is not a slug ([a-z0-9-], at most 100 characters)."),
+                "404": _error("No pôle has this id."),
+            },
+        ),
+        "/api/clusters.geojson": _get(
+            "Pôle seats matching the filters, as a download",
+            filters,
+            _ok("GeoJSON FeatureCollection, as an attachment.", GEOJSON, _ref("ClusterCollection"), download=True),
+            bad_filter,
+        ),
+        "/api/clusters.csv": _get(
+            "Pôles matching the filters, as CSV",
+            [*filters, "sep"],
+            _ok("One row per pôle, as an attachment.", CSV, cluster_csv, download=True),
+            bad_filter,
+        ),
+        "/api/regions": _get(
+            "Per region figures for the pôles matching the filters (region filter ignored)",
+            filters,
+            _ok("One row per current region.", JSON, regions),
+            bad_filter,
+        ),
+        "/api/regions.csv": _get(
+            "Per region figures, as CSV",
+            [*filters, "sep"],
+            _ok("One row per current region, as an attachment.", CSV, csv_text, download=True),
+            bad_filter,
+        ),
+        "/geodata/{layer}.geojson": _get(
+            "A browser layer (pre-gzipped when accepted, with ETag)",
+            ["layer"],
+            _ok("GeoJSON FeatureCollection of polygons.", GEOJSON, {"type": "object"}),
+            {"304": {"description": "Not modified (If-None-Match)."}, "404": {"description": "No such layer."}},
+        ),
+        "/api/openapi.json": _get("This description", [], _ok("OpenAPI 3.1 document.", JSON, {"type": "object"})),
+    }
+
+
+def openapi_document(store: Store) -> dict:
+    """The OpenAPI 3.1 document of every endpoint of `api.create_blueprint` (built once per store).
+
+    >>> doc = openapi_document(store)  # doctest: +SKIP
+    >>> doc["components"]["parameters"]["phase"]["schema"]["items"]["enum"]  # doctest: +SKIP
+    [1, 2, 3, 4, 5]
+    """
+    return copy.deepcopy(_cached(store, "openapi", _build))
+
+
+def _build(store: Store) -> dict:
+    try:
+        app_version = version("mapapp")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        app_version = "0"
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Carte des pôles de compétitivité",
+            "version": app_version,
+            "description": (
+                "France's pôles de compétitivité: seats, profiles and per-region figures. Every endpoint "
+                "takes the map's filters; a bad value is answered with HTTP 400 and "
+                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`).'
+            ),
+        },
+        "paths": _paths(),
+        "components": {"schemas": _schemas(store), "parameters": _parameters(store)},
+    }

@@ -1,0 +1,202 @@
+"""The filter panel: themes (with their legend colours), phase (with what each phase was), region,
+text search, reset, live count and downloads of exactly the filtered view."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+
+from mapapp.data.exports import cluster_features
+from mapapp.data.query import Filters, search_keys
+from mapapp.data.store import Store
+from mapapp.i18n import LOCALES, t
+from mapapp.ui.map import ns_call
+from mapapp.ui.state import ViewState
+
+
+def client_features(store: Store) -> dict:
+    """Every pôle as a light GeoJSON Feature for browser-side filtering, with the normalised
+    names (`search_key`) computed here so the browser only normalises what the user types."""
+    collection = cluster_features(store, Filters())
+    keys = dict(zip(store.clusters["id"], search_keys(store), strict=True))
+    keep = (
+        "id",
+        "name",
+        "themes",
+        "phases",
+        "region_codes",
+        "seat_name",
+        "members",
+        "projects",
+        "funding_eur",
+        "sample",
+        "current",
+    )
+    for feature in collection["features"]:
+        props = feature["properties"]
+        feature["properties"] = {k: props[k] for k in keep} | {"search_key": keys[props["id"]]}
+    return collection
+
+
+def _phase_info(store: Store, lang: str, selected: str) -> list:
+    blocks = [html.P(t(lang, "all_phases_note"), id="phase-info-all", className="phase-info", hidden=selected != "all")]
+    for row in store.phases.to_dict(orient="records"):
+        budget = row[f"budget_{lang}"]
+        blocks.append(
+            html.Div(
+                id=f"phase-info-{row['phase']}",
+                className="phase-info",
+                hidden=selected != str(row["phase"]),
+                children=[
+                    html.P(html.Strong(f"{row['start_year']}-{row['end_year']} · {row[f'name_{lang}']}")),
+                    html.P(row[f"aim_{lang}"]),
+                    html.P(t(lang, "phase_published", n=row["clusters_published"]))
+                    if row["clusters_published"] == row["clusters_published"]
+                    else None,
+                    html.P(budget) if budget else None,
+                    html.P(
+                        [f"{t(lang, 'source')} : ", row["source"], f" ({t(lang, 'as_of', date=row['as_of'])})"],
+                        className="source",
+                    ),
+                ],
+            )
+        )
+    return blocks
+
+
+def filter_panel(store: Store, state: ViewState) -> html.Section:
+    lang, filters = state.lang, state.filters
+    label = "label_fr" if lang == "fr" else "label_en"
+    theme_options = [
+        {
+            "label": html.Span([html.Span(className="swatch", style={"background": color}), text]),
+            "value": theme_id,
+        }
+        for theme_id, text, color in zip(store.themes["id"], store.themes[label], store.themes["color"], strict=True)
+    ]
+    phase_value = str(filters.phases[0]) if filters.phases else "all"
+    phase_options = [{"label": t(lang, "phase_all"), "value": "all"}] + [
+        {"label": f"{row['phase']} · {row['start_year']}-{str(row['end_year'])[2:]}", "value": str(row["phase"])}
+        for row in store.phases.to_dict(orient="records")
+    ]
+    region_options = [
+        {"label": name, "value": code}
+        for code, name in sorted(zip(store.regions["code"], store.regions["name"], strict=True))
+    ]
+    return html.Section(
+        className="filters",
+        **{"aria-label": t(lang, "filters")},
+        children=[
+            html.Div(
+                className="search-box",
+                children=[
+                    html.Label(t(lang, "search"), htmlFor="search"),
+                    dcc.Input(
+                        id="search",
+                        type="search",
+                        value=filters.q,
+                        placeholder=t(lang, "search_placeholder"),
+                        debounce=False,
+                        autoComplete="off",
+                        maxLength=100,
+                    ),
+                ],
+            ),
+            html.P(id="count", className="count", role="status", **{"aria-live": "polite"}),
+            html.Fieldset(
+                [
+                    html.Legend(t(lang, "themes")),
+                    dcc.Checklist(
+                        id="theme-filter", options=theme_options, value=list(filters.themes), className="theme-list"
+                    ),
+                ]
+            ),
+            html.Fieldset(
+                [
+                    html.Legend(t(lang, "phase")),
+                    dcc.RadioItems(id="phase-filter", options=phase_options, value=phase_value, className="phase-list"),
+                    html.Div(_phase_info(store, lang, phase_value)),
+                ]
+            ),
+            html.Div(
+                [
+                    html.Label(t(lang, "region"), htmlFor="region-filter"),
+                    dcc.Dropdown(
+                        id="region-filter",
+                        options=region_options,
+                        value=list(filters.regions),
+                        multi=True,
+                        placeholder=t(lang, "region_placeholder"),
+                        searchable=True,
+                    ),
+                ]
+            ),
+            html.Div(
+                className="filter-actions",
+                children=[
+                    html.Button(t(lang, "reset"), id="reset", className="button secondary", type="button"),
+                    html.Span(t(lang, "download") + " :", className="download-label"),
+                    html.A(
+                        t(lang, "csv"),
+                        id="download-csv",
+                        href="/api/clusters.csv",
+                        className="button link",
+                        download="poles.csv",
+                    ),
+                    html.A(
+                        t(lang, "csv_fr"),
+                        id="download-csv-fr",
+                        href="/api/clusters.csv?sep=%3B",
+                        className="button link",
+                        download="poles.csv",
+                    ),
+                    html.A(
+                        t(lang, "geojson"),
+                        id="download-geojson",
+                        href="/api/clusters.geojson",
+                        className="button link",
+                        download="poles.geojson",
+                    ),
+                ],
+            ),
+            dcc.Store(id="features", data=client_features(store)),
+            dcc.Store(
+                id="messages",
+                data={key: t(lang, key) for key in ("count", "count_one", "count_zero")}
+                | {"locale": LOCALES[lang].replace("_", "-")},
+            ),
+            dcc.Store(id="filtered"),
+            dcc.Store(id="filtered-rows"),
+        ],
+    )
+
+
+def register_callbacks(app) -> None:
+    app.clientside_callback(
+        ns_call("filterFeatures"),
+        Output("filtered", "data"),
+        Output("filtered-rows", "data"),
+        Output("count", "children"),
+        Output("empty", "hidden"),
+        Input("theme-filter", "value"),
+        Input("phase-filter", "value"),
+        Input("region-filter", "value"),
+        Input("search", "value"),
+        State("features", "data"),
+        State("messages", "data"),
+    )
+    app.clientside_callback(
+        ns_call("resetFilters"),
+        Output("theme-filter", "value"),
+        Output("phase-filter", "value"),
+        Output("region-filter", "value"),
+        Output("search", "value"),
+        Input("reset", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    phases = ["all", "1", "2", "3", "4", "5"]
+    app.clientside_callback(
+        f"function(phase) {{ return {phases}.map(function(p) {{ return p !== phase; }}); }}",
+        [Output(f"phase-info-{p}", "hidden") for p in phases],
+        Input("phase-filter", "value"),
+        prevent_initial_call=True,
+    )

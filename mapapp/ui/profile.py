@@ -1,0 +1,313 @@
+"""The pôle profile panel: identity, label timeline and lineage, then members, projects and funding,
+each figure with its source and date, and a visible badge wherever figures are sample data.
+
+Charts are HTML tables with proportional bars: readable without colour, by screen readers and
+on a phone, and they cost no charting library on the page.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, callback_context, dcc, html, no_update
+
+from mapapp.data.profile import cluster_profile
+from mapapp.data.store import Store
+from mapapp.i18n import format_eur, format_number, t
+from mapapp.ui.map import MAP_PREFIXES, ns_call
+
+FUNDER_COLORS = {
+    "state_fui": "#000091",
+    "region": "#6a6af4",
+    "feder": "#009081",
+    "anr": "#c9191e",
+    "bpifrance": "#ffca00",
+    "pia": "#a558a0",
+    "eu": "#0063cb",
+}
+MEMBERS_SHOWN = 100
+PROJECT_COLUMNS = ("col_year", "col_title", "col_partners", "col_total_cost", "col_public")
+
+
+def sample_badge(lang: str, sample: bool):
+    if not sample:
+        return None
+    return html.Span(t(lang, "sample_badge"), className="badge sample", title=t(lang, "sample_note"))
+
+
+def _sources(lang: str, sources: list[dict]) -> html.P:
+    text = "; ".join(f"{s['source']} ({t(lang, 'as_of', date=s['as_of'])})" for s in sources[:3])
+    return html.P([f"{t(lang, 'source')} : ", text], className="source")
+
+
+def bar_table(caption: str, rows: list[tuple[str, float, str]], color: str = "#000091") -> html.Table:
+    """One row per (label, value, formatted value), bar length proportional to the value."""
+    peak = max((value for _, value, _ in rows), default=0) or 1
+    return html.Table(
+        className="bar-table",
+        children=[
+            html.Caption(caption),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Th(label, scope="row"),
+                            html.Td(
+                                [
+                                    html.Span(
+                                        className="bar",
+                                        style={"width": f"{100 * value / peak:.1f}%", "background": color},
+                                    ),
+                                    html.Span(shown, className="bar-value"),
+                                ]
+                            ),
+                        ]
+                    )
+                    for label, value, shown in rows
+                ]
+            ),
+        ],
+    )
+
+
+def stacked_years(lang: str, caption: str, by_year: list[dict]) -> html.Table:
+    """Funding per year, one segment per funder, with the total written out."""
+    years: dict[int, dict[str, float]] = {}
+    for row in by_year:
+        years.setdefault(row["year"], {})[row["funder"]] = row["amount_eur"]
+    peak = max((sum(v.values()) for v in years.values()), default=0) or 1
+    body = []
+    for year in sorted(years):
+        parts = years[year]
+        segments = [
+            html.Span(
+                className="bar",
+                title=f"{t(lang, 'funder_' + funder)} : {format_eur(lang, amount)}",
+                style={"width": f"{100 * amount / peak:.2f}%", "background": FUNDER_COLORS[funder]},
+            )
+            for funder, amount in parts.items()
+        ]
+        body.append(
+            html.Tr(
+                [
+                    html.Th(str(year), scope="row"),
+                    html.Td(
+                        [
+                            html.Span(segments, className="stack"),
+                            html.Span(format_eur(lang, sum(parts.values())), className="bar-value"),
+                        ]
+                    ),
+                ]
+            )
+        )
+    legend = html.Ul(
+        [
+            html.Li([html.Span(className="swatch square", style={"background": color}), t(lang, "funder_" + funder)])
+            for funder, color in FUNDER_COLORS.items()
+        ],
+        className="funder-legend",
+    )
+    return html.Div([html.Table([html.Caption(caption), html.Tbody(body)], className="bar-table"), legend])
+
+
+def _timeline(lang: str, profile: dict) -> html.Ol:
+    by_phase: dict[int, list[dict]] = {}
+    for label in profile["labels"]:
+        by_phase.setdefault(label["phase"], []).append(label)
+    items = []
+    for phase in (1, 2, 3, 4, 5):
+        events = by_phase.get(phase, [])
+        status = events[-1]["status"] if events else None
+        text = ", ".join(f"{t(lang, 'status_' + e['status'])} ({e['date']})" for e in events) or "—"
+        items.append(
+            html.Li(
+                [html.Strong(f"Phase {phase}"), html.Span(text)], className=f"phase-step {status or 'none'}", title=text
+            )
+        )
+    return html.Ol(items, className="timeline", **{"aria-label": t(lang, "labels")})
+
+
+def _lineage(lang: str, profile: dict) -> list:
+    lineage, out = profile["lineage"], []
+    if lineage.get("merged_into"):
+        target = lineage["merged_into"]
+        key = "merged_into" if target.get("date") else "merged_into_nodate"
+        out.append(html.P(t(lang, key, name=target["name"], date=target.get("date"))))
+    if lineage.get("merged_from"):
+        out.append(html.P(t(lang, "merged_from", names=", ".join(m["name"] for m in lineage["merged_from"]))))
+    return out
+
+
+def profile_panel(store: Store, lang: str, cluster_id: str | None) -> list:
+    """The panel's children for one pôle (empty when none is open)."""
+    profile = cluster_profile(store, cluster_id) if cluster_id else None
+    if not profile:
+        return []
+    members, projects, funding = profile["members"], profile["projects"], profile["funding"]
+    label = "label_fr" if lang == "fr" else "label_en"
+    seat = profile["seat"]
+    facts = [
+        (t(lang, "former_names"), ", ".join(profile["former_names"])),
+        (t(lang, "seat"), seat["name"] if seat else t(lang, "no_seat")),
+        (t(lang, "regions"), ", ".join(r["name"] for r in profile["region_codes"])),
+    ]
+    header = [
+        html.H2(profile["name"], id="profile-title", tabIndex="-1"),
+        html.Ul(
+            [
+                html.Li([html.Span(className="swatch", style={"background": th["color"]}), th[label]])
+                for th in profile["themes"]
+            ],
+            className="theme-tags",
+        ),
+        html.Dl([part for name, value in facts if value for part in (html.Dt(name), html.Dd(value))]),
+        html.P(html.A(t(lang, "website"), href=profile["website"], target="_blank", rel="noopener noreferrer"))
+        if profile.get("website")
+        else None,
+        html.H3(t(lang, "labels")),
+        _timeline(lang, profile),
+        *_lineage(lang, profile),
+        _sources(lang, [{"source": profile["source"], "as_of": profile["as_of"]}]),
+    ]
+    member_rows = [(t(lang, "cat_" + cat), n, format_number(lang, n)) for cat, n in members["by_category"].items()]
+    project_rows = [
+        html.Tr(
+            [
+                html.Td(p["year"]),
+                html.Td(p["title"]),
+                html.Td(", ".join(p["partners"][:4]) + ("…" if len(p["partners"]) > 4 else "")),
+                html.Td(format_eur(lang, p["total_cost_eur"])),
+                html.Td(format_eur(lang, p["public_funding_eur"])),
+            ]
+        )
+        for p in projects["items"][:50]
+    ]
+    funder_rows = [
+        (t(lang, "funder_" + row["funder"]), row["amount_eur"], format_eur(lang, row["amount_eur"]))
+        for row in funding["by_funder"]
+    ]
+    tabs = dcc.Tabs(
+        className="profile-tabs",
+        children=[
+            dcc.Tab(
+                label=f"{t(lang, 'members')} ({format_number(lang, members['count'])})",
+                children=[
+                    sample_badge(lang, members["sample"]),
+                    bar_table(t(lang, "members_by_category"), member_rows),
+                    html.Label(t(lang, "members_search"), htmlFor="member-search"),
+                    dcc.Input(id="member-search", type="search", debounce=False, autoComplete="off"),
+                    html.Ul(id="member-list", className="member-list"),
+                    dcc.Store(id="profile-members", data=members["items"]),
+                    _sources(lang, members["sources"]),
+                ],
+            ),
+            dcc.Tab(
+                label=f"{t(lang, 'projects')} ({format_number(lang, projects['count'])})",
+                children=[
+                    sample_badge(lang, projects["sample"]),
+                    html.Table(
+                        [
+                            html.Thead(
+                                html.Tr(
+                                    [
+                                        html.Th(t(lang, k))
+                                        for k in (
+                                            "col_year",
+                                            "col_title",
+                                            "col_partners",
+                                            "col_total_cost",
+                                            "col_public",
+                                        )
+                                    ]
+                                )
+                            ),
+                            html.Tbody(project_rows),
+                        ],
+                        className="data-table",
+                    ),
+                    _sources(lang, projects["sources"]),
+                ],
+            ),
+            dcc.Tab(
+                label=f"{t(lang, 'funding')} ({format_eur(lang, funding['total_eur'])})",
+                children=[
+                    sample_badge(lang, funding["sample"]),
+                    html.P([t(lang, "total"), " : ", html.Strong(format_eur(lang, funding["total_eur"]))]),
+                    bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
+                    stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
+                    _sources(lang, funding["sources"]),
+                ],
+            ),
+        ],
+    )
+    return [*header, tabs]
+
+
+def profile_container(store: Store, lang: str, cluster_id: str | None) -> html.Aside:
+    """The panel; its close button stays in the page so the callbacks always see it."""
+    children = profile_panel(store, lang, cluster_id)
+    return html.Aside(
+        id="profile-panel",
+        className="profile",
+        hidden=not children,
+        **{"aria-labelledby": "profile-title"},
+        children=[
+            html.Button("×", id="profile-close", className="close", type="button", **{"aria-label": t(lang, "close")}),
+            html.Div(id="profile", children=children),
+        ],
+    )
+
+
+def footprint(store: Store, cluster_id: str | None) -> dict | None:
+    """The opened pôle's members as points: its real footprint on the map."""
+    profile = cluster_profile(store, cluster_id) if cluster_id else None
+    if not profile:
+        return None
+    features = [
+        {
+            "type": "Feature",
+            "id": m["member_id"],
+            "properties": {"name": m["name"], "commune_name": m["commune_name"]},
+            "geometry": {"type": "Point", "coordinates": [m["lon"], m["lat"]]},
+        }
+        for m in profile["members"]["items"]
+        if m["lon"] is not None
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def register_callbacks(app, store_of) -> None:
+    """`store_of()` returns the Store of the running app (callbacks are registered per app)."""
+    map_clicks = [Input(f"{prefix}-clusters", "clickData") for prefix in MAP_PREFIXES]
+    app.clientside_callback(
+        ns_call("selectCluster"),
+        Output("selected", "data"),
+        *map_clicks,
+        Input("search", "n_submit"),
+        Input("profile-close", "n_clicks"),
+        Input("filtered-rows", "data"),
+        State("search", "value"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("profile", "children"),
+        Output("profile-panel", "hidden"),
+        *[Output(f"{prefix}-footprint", "data") for prefix in MAP_PREFIXES],
+        Input("selected", "data"),
+        State("lang", "data"),
+    )
+    def show_profile(cluster_id, lang):
+        store = store_of()
+        if not callback_context.triggered_id and not cluster_id:
+            return no_update  # first load with no pôle open: nothing to draw
+        if cluster_id and cluster_profile(store, cluster_id) is None:
+            return no_update
+        children = profile_panel(store, lang, cluster_id)
+        points = footprint(store, cluster_id)
+        return (children, not children, *([points] * len(MAP_PREFIXES)))
+
+    app.clientside_callback(
+        ns_call("renderMembers", MEMBERS_SHOWN),
+        Output("member-list", "children"),
+        Input("member-search", "value"),
+        Input("profile-members", "data"),
+    )

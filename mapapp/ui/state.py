@@ -1,0 +1,92 @@
+"""The view state held in the page URL (filters, opened pôle, language, map view), parsed leniently.
+
+A permalink with a bad value still opens: the value is dropped and a notice names it, using the
+same `query.parse_filters` rules as the HTTP API (which answers 400 instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from mapapp.data import query
+from mapapp.data.query import Filters
+from mapapp.i18n import DEFAULT_LANG, LANGS
+
+VIEW_PARAMETERS = ("lat", "lon", "zoom")
+ALL_PHASES = "all"  # `phase=all` in a page URL; no `phase` means the current phase: today's pôles
+ZOOM_RANGE = (2.0, 18.0)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a page URL shows. `filters.phases` is empty for all phases."""
+
+    filters: Filters = Filters()
+    cluster: str | None = None
+    lang: str = DEFAULT_LANG
+    view: tuple[float, float, float] | None = None  # lat, lon, zoom
+    notices: tuple[str, ...] = field(default=())
+
+
+def args_from_url(url: str | None) -> dict[str, list[str]]:
+    """Query parameters of a page URL (`None` or no query: none)."""
+    if not url:
+        return {}
+    return parse_qs(urlsplit(url).query, keep_blank_values=False)
+
+
+def _float(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def parse_view_state(args: Mapping[str, list[str]], vocab: query.Vocabulary, cluster_ids: set[str]) -> ViewState:
+    """Every understood parameter of `args`; each bad one is dropped and named in `notices`."""
+    notices: list[str] = []
+    kept: dict[str, list[str]] = {}
+    phase_values = [v for raw in args.get("phase", []) for v in raw.split(",")]
+    if not phase_values:
+        kept["phase"] = [str(max(vocab.phases))]
+    elif ALL_PHASES in phase_values:
+        args = {k: v for k, v in args.items() if k != "phase"}
+    for name in query.FILTER_PARAMETERS:
+        values = [v for raw in args.get(name, []) for v in (raw.split(",") if name != "q" else [raw])]
+        good = []
+        for value in values:
+            try:
+                query.parse_filters({name: value}, vocab)
+            except query.FilterError as exc:
+                notices.append(str(exc))
+            else:
+                good.append(value)
+        if good:
+            kept[name] = good
+    filters = query.parse_filters(kept, vocab)
+    if len(filters.phases) > 1:
+        notices.append(f"phase: the map shows one phase at a time; kept {filters.phases[0]}")
+        filters = Filters(filters.themes, filters.phases[:1], filters.regions, filters.q)
+
+    cluster = (args.get("cluster") or [None])[0]
+    if cluster is not None and cluster not in cluster_ids:
+        notices.append(f"cluster: unknown pôle {cluster[:60]!r}")
+        cluster = None
+
+    lang = (args.get("lang") or [DEFAULT_LANG])[0]
+    if lang not in LANGS:
+        notices.append(f"lang: unknown language {lang[:10]!r}; expected fr or en")
+        lang = DEFAULT_LANG
+
+    view = None
+    if any(name in args for name in VIEW_PARAMETERS):
+        numbers = [_float((args.get(name) or [""])[0]) for name in VIEW_PARAMETERS]
+        lat, lon, zoom = numbers
+        if None in numbers or not (-90 <= lat <= 90 and -180 <= lon <= 180 and ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]):
+            notices.append("lat/lon/zoom: expected latitude -90..90, longitude -180..180 and zoom 2..18")
+        else:
+            view = (lat, lon, zoom)
+    return ViewState(filters=filters, cluster=cluster, lang=lang, view=view, notices=tuple(notices))

@@ -1,0 +1,132 @@
+"""The table of the filtered pôles (dash-ag-grid): the accessible alternative to the map, synced
+with it both ways. Its component library (~1 MB) is fetched only when the table is first opened,
+so the map paints without it."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import Input, Output, State, dcc, html
+
+from mapapp.i18n import LOCALES, t
+from mapapp.ui.map import ns_call
+
+DEFERRED_LIBRARY = "dash_ag_grid"
+
+
+def table_section(lang: str, library_url: str) -> html.Section:
+    return html.Section(
+        className="table-section",
+        **{"aria-label": t(lang, "table")},
+        children=[
+            html.Button(
+                t(lang, "show_table"),
+                id="table-toggle",
+                className="button secondary",
+                type="button",
+                **{"aria-controls": "table-container", "aria-expanded": "false"},
+            ),
+            dcc.Store(id="table-library", data=library_url),
+            dcc.Store(id="table-open", data=False),
+            dcc.Store(id="grid-sync"),
+            html.Div(id="table-container", className="table-container", hidden=True),
+        ],
+    )
+
+
+def grid(lang: str, rows: list[dict]) -> dag.AgGrid:
+    number = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 130}
+    locale = LOCALES[lang].replace("_", "-")
+    return dag.AgGrid(
+        id="cluster-grid",
+        columnDefs=[
+            {"field": "name", "headerName": t(lang, "col_name"), "flex": 2, "minWidth": 180, "sort": "asc"},
+            {
+                "field": "themes",
+                "headerName": t(lang, "col_themes"),
+                "flex": 1,
+                "valueFormatter": {"function": "params.value.join(', ')"},
+            },
+            {
+                "field": "region_codes",
+                "headerName": t(lang, "col_regions"),
+                "width": 110,
+                "valueFormatter": {"function": "params.value.join(', ')"},
+            },
+            {
+                "field": "phases",
+                "headerName": t(lang, "col_phases"),
+                "width": 110,
+                "valueFormatter": {"function": "params.value.join(', ')"},
+            },
+            {"field": "members", "headerName": t(lang, "col_members"), **number},
+            {"field": "projects", "headerName": t(lang, "col_projects"), **number},
+            {
+                "field": "funding_eur",
+                "headerName": t(lang, "col_funding"),
+                **number,
+                "width": 160,
+                "valueFormatter": {"function": f"Math.round(params.value).toLocaleString('{locale}')"},
+            },
+        ],
+        getRowId="params.data.id",
+        rowData=rows,
+        defaultColDef={"sortable": True, "resizable": True},
+        dashGridOptions={
+            "rowSelection": {"mode": "singleRow", "checkboxes": False},
+            "animateRows": False,
+            "suppressCellFocus": False,
+        },
+        style={"height": "420px"},
+        className="ag-theme-quartz",
+    )
+
+
+def register_callbacks(app) -> None:
+    app.clientside_callback(
+        ns_call("openTable"),
+        Output("table-open", "data"),
+        Input("table-toggle", "n_clicks"),
+        State("table-library", "data"),
+        State("table-open", "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("table-container", "children"),
+        Output("table-container", "hidden"),
+        Output("table-toggle", "children"),
+        Output("table-toggle", "aria-expanded"),
+        Input("table-open", "data"),
+        State("lang", "data"),
+        State("table-container", "children"),
+        State("filtered-rows", "data"),
+        prevent_initial_call=True,
+    )
+    def toggle(is_open, lang, current, rows):
+        label = t(lang, "hide_table" if is_open else "show_table")
+        return (current or grid(lang, rows or [])), not is_open, label, "true" if is_open else "false"
+
+    app.clientside_callback(
+        "function(rows) { return rows || []; }",
+        Output("cluster-grid", "rowData"),
+        Input("filtered-rows", "data"),
+    )
+    app.clientside_callback(
+        ns_call("selectRow"),
+        Output("selected", "data", allow_duplicate=True),
+        Input("cluster-grid", "cellClicked"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        """function(selected) {
+            var api = window.dash_ag_grid && window.dash_ag_grid.getApi && window.dash_ag_grid.getApi("cluster-grid");
+            if (api && selected) {
+                var node = api.getRowNode(selected);
+                if (node) { node.setSelected(true, true); api.ensureNodeVisible(node); }
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("grid-sync", "data"),
+        Input("selected", "data"),
+        prevent_initial_call=True,
+    )

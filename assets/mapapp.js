@@ -88,11 +88,17 @@ window.mapapp = (function () {
     regionTooltip: function (feature, layer) {
       layer.bindTooltip(textElement("span", feature.properties.name), {sticky: true});
     },
-    selectRegions: function (regions, bounds, nMaps) {
-      var hideout = {selected: regions || []};
-      var out = Array(nMaps).fill(hideout);
-      if (regions && regions.length === 1 && bounds[regions[0]]) {
-        out.push({bounds: bounds[regions[0]], transition: "flyToBounds"});
+    selectRegions: function (regions, bounds, nMaps, mainland) {
+      var ctx = window.dash_clientside.callback_context;
+      var initial = !ctx.triggered.length || ctx.triggered[0].prop_id === ".";
+      var out = Array(nMaps).fill({selected: regions || []});
+      var one = regions && regions.length === 1 && bounds[regions[0]];
+      if (initial && viewInUrl) {
+        out.push(window.dash_clientside.no_update);  // the permalink's own view wins
+      } else if (one) {
+        out.push({bounds: bounds[regions[0]], transition: initial ? "fitBounds" : "flyToBounds"});
+      } else if (initial) {
+        out.push({bounds: mainland, transition: "fitBounds"});
       } else {
         out.push(window.dash_clientside.no_update);
       }
@@ -146,6 +152,16 @@ window.mapapp = (function () {
       marker.bindTooltip(textElement("span", label), {direction: "top"});
       return marker;
     },
+    // An opened pôle hidden inside a cluster (or off screen) is brought into view.
+    revealSelected: function (selected, features, maxClusterZoom) {
+      if (!selected) return window.dash_clientside.no_update;
+      var shown = document.querySelector('#map [data-cluster-id="' + CSS.escape(selected) + '"]');
+      if (shown) return window.dash_clientside.no_update;
+      var feature = (features.features || []).find(function (f) { return f.properties.id === selected; });
+      if (!feature || !feature.geometry) return window.dash_clientside.no_update;
+      var c = feature.geometry.coordinates;
+      return {center: [c[1], c[0]], zoom: maxClusterZoom + 1, transition: "flyTo"};
+    },
     highlightSelected: function (selected, hideout, nMaps) {
       return Array(nMaps).fill(Object.assign({}, hideout, {selected: selected}));
     },
@@ -154,6 +170,17 @@ window.mapapp = (function () {
     memberPoint: function (feature, latlng) {
       return L.circleMarker(latlng, {radius: 4, weight: 1, color: "#000091", fillColor: "#6a6af4",
                                      fillOpacity: 0.7});
+    },
+    selectTab: function () {
+      var keys = arguments[arguments.length - 1];
+      var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+      var chosen = trigger.split(".")[0].replace("tab-", "");
+      var hidden = keys.map(function (k) { return k !== chosen; });
+      var selected = keys.map(function (k) { return k === chosen ? "true" : "false"; });
+      var tabIndex = keys.map(function (k) { return k === chosen ? "0" : "-1"; });
+      var button = document.getElementById("tab-" + chosen);
+      if (button) button.focus();
+      return hidden.concat(selected, tabIndex);
     },
     renderMembers: function (text, members, shown) {
       var needle = normalize(text);
@@ -250,6 +277,16 @@ window.mapapp = (function () {
     normalize: normalize,
   };
 })();
+
+// Tabs: arrow keys move between the tabs of a tablist (WAI-ARIA tabs pattern).
+document.addEventListener("keydown", function (event) {
+  var tab = event.target.closest && event.target.closest('[role="tab"]');
+  if (!tab || (event.key !== "ArrowRight" && event.key !== "ArrowLeft")) return;
+  var tabs = Array.from(tab.parentElement.querySelectorAll('[role="tab"]'));
+  var next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+  next.click();
+  event.preventDefault();
+});
 
 // Back and forward: the server renders the page for the URL it lands on.
 window.addEventListener("popstate", function () { window.location.reload(); });

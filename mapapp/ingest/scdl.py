@@ -187,6 +187,7 @@ def read_scdl(raw: RawTable, store: Store, result: ImportResult, source: str | N
     )[field_names("projects")]
 
     reported = {p.line for p in problems}
+    seen: set[tuple[int, str]] = set()
     targets = {"year": "dateConvention", "amount_eur": "montant", "total_cost_eur": "montant", "title": "objet"}
     for table, frame, positions in (
         ("funding", funding, np.arange(len(funding))),
@@ -194,8 +195,9 @@ def read_scdl(raw: RawTable, store: Store, result: ImportResult, source: str | N
     ):
         for error in check_frame(frame, table, raw.file, first_line=0):
             line = int(lines[positions[error.line]]) if error.line is not None else 1
-            if line in reported:
-                continue
+            if line in reported or (line, error.field) in seen:
+                continue  # a parse error, or the funding line's twin in projects, already says it
+            seen.add((line, error.field))
             column = columns.get(targets.get(error.field, "idBeneficiaire"), 1)
             problems.append(ImportProblem(raw.file, line, column, f"{table}.{error.field}: {error.message}"))
     result.frame = funding

@@ -93,12 +93,16 @@ def map_view(store: Store, config: Config, lang: str, selected_regions: list[str
         )
         for code in OVERSEAS
     ]
+    # `center`/`zoom` are always given (viewport tracking needs them). Without a view in the
+    # URL, `mapapp.selectRegions` then fits the map to the selected region or to the mainland
+    # once it knows its size (setting `viewport` at mount would be undone by `center`).
     if view:
         placement = {"center": [view[0], view[1]], "zoom": view[2]}
-    elif len(selected_regions) == 1:
-        placement = {"bounds": region_bounds(store)[selected_regions[0]], "center": MAINLAND_CENTER, "zoom": 6}
     else:
-        placement = {"bounds": MAINLAND_BOUNDS, "center": MAINLAND_CENTER, "zoom": 6}
+        (south, west), (north, east) = (
+            region_bounds(store)[selected_regions[0]] if len(selected_regions) == 1 else MAINLAND_BOUNDS
+        )
+        placement = {"center": [(south + north) / 2, (west + east) / 2], "zoom": 6}
     return html.Div(
         className="map-area",
         children=[
@@ -137,10 +141,16 @@ def register_callbacks(app) -> None:
         Input("filtered", "data"),
     )
     app.clientside_callback(
-        ns_call("selectRegions", len(MAP_PREFIXES)),
+        ns_call("selectRegions", len(MAP_PREFIXES), MAINLAND_BOUNDS),
         [Output(f"{prefix}-regions", "hideout") for prefix in MAP_PREFIXES] + [Output("map", "viewport")],
         Input("region-filter", "value"),
         State("region-bounds", "data"),
+    )
+    app.clientside_callback(
+        ns_call("revealSelected", CLUSTER_MAX_ZOOM),
+        Output("map", "viewport", allow_duplicate=True),
+        Input("selected", "data"),
+        State("features", "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

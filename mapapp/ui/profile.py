@@ -136,6 +136,43 @@ def _lineage(lang: str, profile: dict) -> list:
     return out
 
 
+TABS = ("members", "projects", "funding")
+
+
+def tab_set(sections: list[tuple[str, str, list]]) -> list:
+    """WAI-ARIA tabs: buttons with role=tab (arrow keys move between them), panels with
+    role=tabpanel; the first is open."""
+    tablist = html.Div(
+        role="tablist",
+        className="tablist",
+        children=[
+            html.Button(
+                label,
+                id=f"tab-{key}",
+                role="tab",
+                type="button",
+                className="tab",
+                **{"aria-selected": "true" if i == 0 else "false", "aria-controls": f"panel-{key}"},
+                tabIndex="0" if i == 0 else "-1",
+            )
+            for i, (key, label, _) in enumerate(sections)
+        ],
+    )
+    panels = [
+        html.Div(
+            children,
+            id=f"panel-{key}",
+            role="tabpanel",
+            hidden=i != 0,
+            tabIndex="0",
+            **{"aria-labelledby": f"tab-{key}"},
+            className="tabpanel",
+        )
+        for i, (key, _, children) in enumerate(sections)
+    ]
+    return [tablist, *panels]
+
+
 def profile_panel(store: Store, lang: str, cluster_id: str | None) -> list:
     """The panel's children for one pôle (empty when none is open)."""
     profile = cluster_profile(store, cluster_id) if cluster_id else None
@@ -184,60 +221,45 @@ def profile_panel(store: Store, lang: str, cluster_id: str | None) -> list:
         (t(lang, "funder_" + row["funder"]), row["amount_eur"], format_eur(lang, row["amount_eur"]))
         for row in funding["by_funder"]
     ]
-    tabs = dcc.Tabs(
-        className="profile-tabs",
-        children=[
-            dcc.Tab(
-                label=f"{t(lang, 'members')} ({format_number(lang, members['count'])})",
-                children=[
-                    sample_badge(lang, members["sample"]),
-                    bar_table(t(lang, "members_by_category"), member_rows),
-                    html.Label(t(lang, "members_search"), htmlFor="member-search"),
-                    dcc.Input(id="member-search", type="search", debounce=False, autoComplete="off"),
-                    html.Ul(id="member-list", className="member-list"),
-                    dcc.Store(id="profile-members", data=members["items"]),
-                    _sources(lang, members["sources"]),
-                ],
-            ),
-            dcc.Tab(
-                label=f"{t(lang, 'projects')} ({format_number(lang, projects['count'])})",
-                children=[
-                    sample_badge(lang, projects["sample"]),
-                    html.Table(
-                        [
-                            html.Thead(
-                                html.Tr(
-                                    [
-                                        html.Th(t(lang, k))
-                                        for k in (
-                                            "col_year",
-                                            "col_title",
-                                            "col_partners",
-                                            "col_total_cost",
-                                            "col_public",
-                                        )
-                                    ]
-                                )
-                            ),
-                            html.Tbody(project_rows),
-                        ],
-                        className="data-table",
-                    ),
-                    _sources(lang, projects["sources"]),
-                ],
-            ),
-            dcc.Tab(
-                label=f"{t(lang, 'funding')} ({format_eur(lang, funding['total_eur'])})",
-                children=[
-                    sample_badge(lang, funding["sample"]),
-                    html.P([t(lang, "total"), " : ", html.Strong(format_eur(lang, funding["total_eur"]))]),
-                    bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
-                    stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
-                    _sources(lang, funding["sources"]),
-                ],
-            ),
-        ],
-    )
+    sections = [
+        (
+            "members",
+            f"{t(lang, 'members')} ({format_number(lang, members['count'])})",
+            [
+                sample_badge(lang, members["sample"]),
+                bar_table(t(lang, "members_by_category"), member_rows),
+                html.Label(t(lang, "members_search"), htmlFor="member-search"),
+                dcc.Input(id="member-search", type="search", debounce=False, autoComplete="off"),
+                html.Ul(id="member-list", className="member-list"),
+                dcc.Store(id="profile-members", data=members["items"]),
+                _sources(lang, members["sources"]),
+            ],
+        ),
+        (
+            "projects",
+            f"{t(lang, 'projects')} ({format_number(lang, projects['count'])})",
+            [
+                sample_badge(lang, projects["sample"]),
+                html.Table(
+                    [html.Thead(html.Tr([html.Th(t(lang, k)) for k in PROJECT_COLUMNS])), html.Tbody(project_rows)],
+                    className="data-table",
+                ),
+                _sources(lang, projects["sources"]),
+            ],
+        ),
+        (
+            "funding",
+            f"{t(lang, 'funding')} ({format_eur(lang, funding['total_eur'])})",
+            [
+                sample_badge(lang, funding["sample"]),
+                html.P([t(lang, "total"), " : ", html.Strong(format_eur(lang, funding["total_eur"]))]),
+                bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
+                stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
+                _sources(lang, funding["sources"]),
+            ],
+        ),
+    ]
+    tabs = html.Div(className="profile-tabs", children=tab_set(sections))
     return [*header, tabs]
 
 
@@ -305,6 +327,14 @@ def register_callbacks(app, store_of) -> None:
         points = footprint(store, cluster_id)
         return (children, not children, *([points] * len(MAP_PREFIXES)))
 
+    app.clientside_callback(
+        ns_call("selectTab", list(TABS)),
+        [Output(f"panel-{key}", "hidden") for key in TABS]
+        + [Output(f"tab-{key}", "aria-selected") for key in TABS]
+        + [Output(f"tab-{key}", "tabIndex") for key in TABS],
+        [Input(f"tab-{key}", "n_clicks") for key in TABS],
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         ns_call("renderMembers", MEMBERS_SHOWN),
         Output("member-list", "children"),

@@ -28,6 +28,7 @@ def create_app(config: Config | None = None):
     from mapapp.api import create_blueprint
     from mapapp.data import query
     from mapapp.data.store import load_store
+    from mapapp.serving import configure_compression
     from mapapp.ui import table
     from mapapp.ui.layout import page_layout, register_callbacks
     from mapapp.ui.state import args_from_url, parse_view_state
@@ -66,6 +67,7 @@ def create_app(config: Config | None = None):
     app.server.config["MAPAPP_STORE"] = store
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
+    configure_compression(app.server)
     vocab = query.vocabulary(store)
     cluster_ids = set(store.clusters["id"])
 
@@ -76,6 +78,14 @@ def create_app(config: Config | None = None):
         state = parse_view_state(args_from_url(page_url), vocab, cluster_ids)
         embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
         return page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
+
+    @app.server.before_request
+    def only_known_pages():
+        # Dash answers every path with its page; only `/` and `/embed` are pages here.
+        rule = flask.request.url_rule
+        page_route = rule is not None and rule.rule == "/<path:path>"
+        if page_route and flask.request.path.rstrip("/") not in ("", EMBED_PATH):
+            flask.abort(404)
 
     app.layout = serve_layout
     register_callbacks(app, lambda: store)

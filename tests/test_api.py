@@ -88,3 +88,21 @@ def test_geodata_layer_is_served_precompressed_and_cacheable(client):
 def test_api_is_read_only(client):
     assert client.post("/api/clusters").status_code == 405
     assert client.delete("/api/clusters").status_code == 405
+
+
+def test_only_the_app_and_the_embed_are_pages(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/embed").status_code == 200
+    assert client.get("/embed?region=84").status_code == 200
+    assert client.get("/nope/xyz").status_code == 404
+    assert client.get("/api/nothing").status_code == 404
+
+
+def test_static_bytes_are_compressed(client):
+    response = client.get("/_dash-component-suites/dash_leaflet/dash_leaflet.js", headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+    import brotli
+
+    assert len(brotli.decompress(response.data)) > 3 * len(response.data)
+    api = client.get("/api/clusters", headers={"Accept-Encoding": "gzip"})
+    assert api.headers["Content-Encoding"] == "gzip"

@@ -1,0 +1,67 @@
+"""HTTP serving concerns shared by every route: compression with a cache for static bytes.
+
+Dash's component bundles, our assets and the static API documents are the same bytes for the
+life of the process, so each is compressed once (brotli or gzip, per client) and kept; dynamic
+answers (filtered API calls, callbacks) are compressed on the fly and never cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import Flask, Request
+from flask_compress import Compress
+
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/api/openapi.json")
+COMPRESSED_MIMETYPES = [
+    "text/html", "text/css", "text/csv", "text/javascript", "application/javascript", "application/json",
+    "application/geo+json", "image/svg+xml",
+]
+
+
+class StaticBytesCache:
+    """The compressed body of static responses, bounded; anything else is neither stored nor read."""
+
+    def __init__(self, max_entries: int = 256):
+        self.entries: OrderedDict[str, bytes] = OrderedDict()
+        self.max_entries = max_entries
+
+    @staticmethod
+    def cacheable(key: str) -> bool:
+        _, _, rest = key.partition(";")
+        method, _, path = rest.partition(" ")
+        return method == "GET" and path.startswith(STATIC_PREFIXES)
+
+    def get(self, key: str) -> bytes | None:
+        if not self.cacheable(key):
+            return None
+        value = self.entries.get(key)
+        if value is not None:
+            self.entries.move_to_end(key)
+        return value
+
+    def set(self, key: str, value: bytes) -> None:
+        if self.cacheable(key):
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+def _cache_key(request: Request) -> str:
+    return f"{request.method} {request.full_path}"
+
+
+def configure_compression(server: Flask) -> None:
+    cache = StaticBytesCache()
+    server.config.update(
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_BR_LEVEL=9,  # paid once per static file thanks to the cache
+        COMPRESS_LEVEL=6,
+        COMPRESS_MIMETYPES=COMPRESSED_MIMETYPES,
+        COMPRESS_MIN_SIZE=800,
+        COMPRESS_STREAMS=False,
+        COMPRESS_CACHE_KEY=_cache_key,
+        COMPRESS_CACHE_BACKEND=lambda: cache,
+    )
+    Compress(server)

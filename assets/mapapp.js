@@ -54,7 +54,11 @@ window.mapapp = (function () {
 
   return {
     // ---- filtering: the browser twin of query.filter_clusters, on the features loaded once ----
+    loadFeatures: function (url) {
+      return fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); });
+    },
     filterFeatures: function (themes, phase, regions, q, features, messages) {
+      if (!features) return Array(4).fill(window.dash_clientside.no_update);
       var needle = normalize(q);
       var phases = phase && phase !== "all" ? [Number(phase)] : [];
       var kept = (features.features || []).filter(function (f) {
@@ -69,6 +73,19 @@ window.mapapp = (function () {
         countText(kept.length, messages),
         kept.length !== 0,
       ];
+    },
+
+    // Each inset only gets the seats inside its region: six maps do not each re-cluster all.
+    distribute: function (collection, bounds, insetCodes) {
+      var out = [collection];
+      insetCodes.forEach(function (code) {
+        var b = bounds[code];
+        out.push({type: "FeatureCollection", features: (collection ? collection.features : []).filter(function (f) {
+          var c = f.geometry.coordinates;
+          return c[1] >= b[0][0] && c[1] <= b[1][0] && c[0] >= b[0][1] && c[0] <= b[1][1];
+        })});
+      });
+      return out;
     },
 
     resetFilters: function () {

@@ -10,6 +10,12 @@ from mapapp.config import REPO_DIR, Config
 __all__ = ["create_app"]
 
 EMBED_PATH = "/embed"
+PRELOADS = (
+    ("/api/clusters", "fetch"),
+    ("/geodata/regions.geojson", "fetch"),
+    ("/_dash-component-suites/dash_leaflet/async-GeoJSON.js", "script"),
+    ("/_dash-component-suites/dash/dcc/async-dropdown.js", "script"),
+)
 
 
 def create_app(config: Config | None = None):
@@ -38,15 +44,28 @@ def create_app(config: Config | None = None):
         paint: dash_table (unused) and the table's grid, fetched when the table is opened."""
 
         deferred = (table.DEFERRED_LIBRARY,)
-        unused = ("dash_table",)
+        # dash_table is unused; the polyfills are for browsers that predate ES2017.
+        unused = ("dash_table/", "deps/polyfill")
 
         def _generate_scripts_html(self) -> str:
             html_ = super()._generate_scripts_html()
-            for name in self.deferred + self.unused:
+            for name in (*(f"{lib}/" for lib in self.deferred), *self.unused):
                 html_ = re.sub(
-                    rf'<script src="[^"]*/_dash-component-suites/(dash/)?{name}/[^"]*"></script>\s*', "", html_
+                    rf'<script src="[^"]*/_dash-component-suites/(dash/)?{name}[^"]*"></script>\s*', "", html_
                 )
             return html_
+
+        def interpolate_index(self, **kwargs) -> str:
+            # Start what the page will need as soon as the HTML arrives instead of after the
+            # renderer has run: the pôles, the regions and the map's async chunks.
+            preloads = "".join(
+                f'<link rel="preload" href="{href}" as="{kind}"{" crossorigin" if kind == "fetch" else ""}>'
+                for href, kind in PRELOADS
+            )
+            lang = flask.request.args.get("lang", "fr") if flask.has_request_context() else "fr"
+            html_ = super().interpolate_index(**kwargs)
+            html_ = html_.replace("<html>", f'<html lang="{"en" if lang == "en" else "fr"}">', 1)
+            return html_.replace("</head>", f"{preloads}</head>", 1)
 
         def deferred_url(self, library: str) -> str:
             module = __import__(library)

@@ -39,6 +39,16 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def create_blueprint(web_dir: Path) -> Blueprint:
     bp = Blueprint("api", __name__)
 
+    @bp.after_request
+    def revalidate(response: Response) -> Response:
+        """API answers carry a strong ETag, so a client holding them gets a 304."""
+        if request.method == "GET" and response.status_code == 200 and not response.direct_passthrough:
+            if "ETag" not in response.headers:
+                response.add_etag()
+            response.headers.setdefault("Cache-Control", "no-cache")
+            response.make_conditional(request)
+        return response
+
     @bp.errorhandler(query.FilterError)
     def bad_parameter(exc: query.FilterError):
         return jsonify(error=str(exc), parameter=exc.parameter), 400

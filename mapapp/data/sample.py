@@ -363,7 +363,8 @@ def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, l
     for path in sorted(geodata_dir.glob("*.parquet")):
         if path.stem not in ACTIVITY_TABLES:
             shutil.copyfile(path, out_dir / path.name)
-    shutil.copyfile(geodata_dir / "themes.csv", out_dir / "themes.csv")
+    for name in ("themes.csv", "phases.csv"):  # reference tables the synthetic pôles do not change
+        shutil.copyfile(geodata_dir / name, out_dir / name)
     if (geodata_dir / "web").is_dir():  # the app serves its map layers from geodata_dir/web
         shutil.copytree(geodata_dir / "web", out_dir / "web", dirs_exist_ok=True)
     clusters.to_csv(out_dir / "clusters.csv", index=False, lineterminator="\n", encoding="utf-8")

@@ -6,6 +6,7 @@ frames that the query module reads; nothing here knows about Dash or HTTP.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ class Store:
             `merged_from`, `seat_name`, `seat_region_code`, `geometry` (seat point).
         labels: label decisions (cluster_id, phase, date, status, application, source, as_of).
         members, projects, funding: activity tables (may be empty).
+        web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
         cache: figures derived from the frames above, computed once by the query module.
     """
 
@@ -46,6 +48,7 @@ class Store:
     members: pd.DataFrame
     projects: pd.DataFrame
     funding: pd.DataFrame
+    web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived, per store
 
 
@@ -113,4 +116,5 @@ def load_store(geodata_dir: Path, data_dir: Path) -> Store:
         clusters=clusters,
         labels=labels,
         **activity,
+        web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
     )

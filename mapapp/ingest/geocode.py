@@ -164,17 +164,22 @@ class Gazetteer:
             use = dep.eq("") & from_postcode.ne("")
             dep = dep.where(~use, from_postcode)
         rows["dep"] = dep.to_numpy()
-        matches = rows.merge(self.communes[["code", "dep", "key"]], on="key", how="left", suffixes=("", "_c"))
+        matches = rows.merge(self.communes[["code", "name", "dep", "key"]], on="key", how="left", suffixes=("", "_c"))
         in_dep = (
             matches["dep"].eq("")
             | matches["dep"].eq(matches["dep_c"])
             | (matches["dep"].eq("20") & matches["dep_c"].isin(["2A", "2B"]))
         )
         matches = matches[matches["code"].notna() & in_dep]
-        found = matches.groupby("row")["code"].agg(list)
-        count = found.map(len).reindex(names.index, fill_value=0)
+        # When accents tell communes apart ("Vergne" / "Vergné"), the exact spelling wins.
+        exact = matches["name"].str.casefold().eq(matches["name_c"].str.casefold())
+        has_exact = exact.groupby(matches["row"]).transform("any")
+        matches = matches[exact | ~has_exact]
+        count = matches.groupby("row").size().reindex(names.index, fill_value=0)
+        first = matches.drop_duplicates("row").set_index("row")["code"]
         unique = count.eq(1)
-        codes[unique[unique].index] = found[unique[unique].index].map(lambda c: c[0])
+        codes[unique[unique].index] = first[unique[unique].index]
+        found = matches[matches["row"].isin(count[count.gt(1)].index)].groupby("row")["code"].agg(list)
         dep_by_row = pd.Series(rows["dep"].to_numpy(), index=names.index)
         for row in count[count.ne(1)].index:
             if messages[row]:

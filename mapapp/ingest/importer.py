@@ -129,10 +129,17 @@ class Rows:
 
 def stable_id(prefix: str, *parts: pd.Series) -> pd.Series:
     """`prefix-<10 hex>` from the normalised parts: the same row gets the same id on every import."""
-    joined = parts[0].astype(str).map(normalize_text)
+
+    def normalised(part: pd.Series) -> pd.Series:
+        text = part.astype(str)
+        return text.map({v: normalize_text(v) for v in text.unique()})
+
+    joined = normalised(parts[0])
     for part in parts[1:]:
-        joined = joined + "|" + part.astype(str).map(normalize_text)
-    return joined.map(lambda s: f"{prefix}-{hashlib.sha1(s.encode()).hexdigest()[:10]}")
+        joined = joined + "|" + normalised(part)
+    return pd.Series(
+        [f"{prefix}-{hashlib.sha1(s.encode()).hexdigest()[:10]}" for s in joined], index=joined.index, dtype=object
+    )
 
 
 def siren_of(series: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -133,6 +133,9 @@ def _table(file: str, rows: list[list], lines: np.ndarray, fmt: str) -> RawTable
         body.append((list(row) + [""] * width)[:width])
         body_lines.append(int(line))
     cells = pd.DataFrame(body, columns=range(1, width + 1), dtype=object)
+    for column in cells.columns:  # text cells are stripped once here, so blank text is ""
+        text = cells[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+        cells[column] = text.where(text.notna(), None)
     return RawTable(file, headers, cells, np.array(body_lines, dtype=int), fmt, skipped, problems)
 
 

@@ -5,36 +5,12 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html
 
-from mapapp.data.exports import cluster_features
-from mapapp.data.query import Filters, search_keys
 from mapapp.data.store import Store
 from mapapp.i18n import LOCALES, t
 from mapapp.ui.map import ns_call
 from mapapp.ui.state import ViewState
 
-
-def client_features(store: Store) -> dict:
-    """Every pôle as a light GeoJSON Feature for browser-side filtering, with the normalised
-    names (`search_key`) computed here so the browser only normalises what the user types."""
-    collection = cluster_features(store, Filters())
-    keys = dict(zip(store.clusters["id"], search_keys(store), strict=True))
-    keep = (
-        "id",
-        "name",
-        "themes",
-        "phases",
-        "region_codes",
-        "seat_name",
-        "members",
-        "projects",
-        "funding_eur",
-        "sample",
-        "current",
-    )
-    for feature in collection["features"]:
-        props = feature["properties"]
-        feature["properties"] = {k: props[k] for k in keep} | {"search_key": keys[props["id"]]}
-    return collection
+FEATURES_URL = "/api/clusters"
 
 
 def _phase_info(store: Store, lang: str, selected: str) -> list:
@@ -158,7 +134,9 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                     ),
                 ],
             ),
-            dcc.Store(id="features", data=client_features(store)),
+            # Every pôle, fetched once from the cacheable API (preloaded by the page head).
+            dcc.Store(id="features-url", data=FEATURES_URL),
+            dcc.Store(id="features"),
             dcc.Store(
                 id="messages",
                 data={key: t(lang, key) for key in ("count", "count_one", "count_zero")}
@@ -172,6 +150,11 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
 
 def register_callbacks(app) -> None:
     app.clientside_callback(
+        ns_call("loadFeatures"),
+        Output("features", "data"),
+        Input("features-url", "data"),
+    )
+    app.clientside_callback(
         ns_call("filterFeatures"),
         Output("filtered", "data"),
         Output("filtered-rows", "data"),
@@ -181,7 +164,7 @@ def register_callbacks(app) -> None:
         Input("phase-filter", "value"),
         Input("region-filter", "value"),
         Input("search", "value"),
-        State("features", "data"),
+        Input("features", "data"),
         State("messages", "data"),
     )
     app.clientside_callback(

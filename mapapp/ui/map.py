@@ -18,7 +18,8 @@ OVERSEAS = ("01", "02", "03", "04", "06")  # Guadeloupe, Martinique, Guyane, La 
 MAINLAND_BOUNDS = [[41.3, -5.3], [51.2, 9.7]]
 MAINLAND_CENTER = [46.5, 2.4]
 LABEL_ZOOM = 10  # from this zoom on, pôle names are shown next to their markers
-CLUSTER_MAX_ZOOM = 11  # beyond it every pôle has its own marker (then spiderfy for shared seats)
+CLUSTER_MAX_ZOOM = 11
+REGIONS_URL = "/geodata/regions.geojson"  # beyond it every pôle has its own marker (then spiderfy for shared seats)
 
 
 def ns(name: str) -> dict:
@@ -35,14 +36,19 @@ def region_bounds(store: Store) -> dict[str, list[list[float]]]:
     return {code: [[b.miny, b.minx], [b.maxy, b.maxx]] for code, b in bounds.iterrows()}
 
 
-def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str]) -> list:
+def region_feature(store: Store, code: str) -> dict:
+    """One region of the browser layer, inlined in an inset (a few KB) instead of fetching all."""
+    return {"type": "FeatureCollection", "features": [f for f in store.web_regions["features"] if f["id"] == code]}
+
+
+def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str], code=None) -> list:
     layers = []
     if config.tile_url:
         layers.append(dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution))
     layers += [
         dl.GeoJSON(
             id=f"{prefix}-regions",
-            url="/geodata/regions.geojson",
+            **({"data": region_feature(store, code)} if code else {"url": REGIONS_URL}),
             style=ns("regionStyle"),
             onEachFeature=ns("regionTooltip"),
             hoverStyle=ns("regionHover"),
@@ -82,7 +88,7 @@ def map_view(store: Store, config: Config, lang: str, selected_regions: list[str
                     bounds=region_bounds(store)[code],
                     zoomSnap=0.25,
                     trackViewport=False,
-                    children=_layers(store, config, f"inset-{code}", lang, selected_regions),
+                    children=_layers(store, config, f"inset-{code}", lang, selected_regions, code),
                     zoomControl=False,
                     attributionControl=False,
                     scrollWheelZoom=False,
@@ -134,11 +140,10 @@ def register_callbacks(app) -> None:
     """Browser-side glue: filtered features → every map's cluster layer, region selection →
     highlight and zoom, opened pôle → highlighted marker."""
     app.clientside_callback(
-        "function(features) { return Array(arguments.length).fill(features); }".replace(
-            "arguments.length", str(len(MAP_PREFIXES))
-        ),
+        ns_call("distribute", list(OVERSEAS)),
         [Output(f"{prefix}-clusters", "data") for prefix in MAP_PREFIXES],
         Input("filtered", "data"),
+        State("region-bounds", "data"),
     )
     app.clientside_callback(
         ns_call("selectRegions", len(MAP_PREFIXES), MAINLAND_BOUNDS),

@@ -62,7 +62,7 @@ def test_all_phases_shows_every_placed_pôle(page, live_server, client):
 
 def test_region_name_shows_on_hover(page, live_server):
     open_page(page, live_server.url)
-    reunion = page.locator("#inset-04 path.leaflet-interactive").nth(3)  # features in code order
+    reunion = page.locator("#inset-04 path.leaflet-interactive").first  # the inset holds its region only
     box = reunion.bounding_box()
     reunion.dispatch_event("mouseover", {"clientX": box["x"] + 5, "clientY": box["y"] + box["height"] / 2})
     assert page.locator(".leaflet-tooltip").filter(has_text="La Réunion").count() == 1

@@ -57,8 +57,8 @@ window.mapapp = (function () {
     loadFeatures: function (url) {
       return fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); });
     },
-    filterFeatures: function (themes, phase, regions, q, features, messages) {
-      if (!features) return Array(4).fill(window.dash_clientside.no_update);
+    filterFeatures: function (themes, phase, regions, q, features, messages, bounds, insetCodes) {
+      if (!features) return Array(3 + 1 + insetCodes.length + 1).fill(window.dash_clientside.no_update);
       var needle = normalize(q);
       var phases = phase && phase !== "all" ? [Number(phase)] : [];
       var kept = (features.features || []).filter(function (f) {
@@ -66,13 +66,12 @@ window.mapapp = (function () {
         return anyOf(themes, p.themes) && anyOf(phases, p.phases) && anyOf(regions, p.region_codes) &&
           (!needle || p.search_key.indexOf(needle) !== -1);
       });
-      var placed = kept.filter(function (f) { return f.geometry; });
-      return [
-        {type: "FeatureCollection", features: placed},
+      var placed = {type: "FeatureCollection", features: kept.filter(function (f) { return f.geometry; })};
+      return window.mapapp.distribute(placed, bounds, insetCodes).concat([
         kept.map(function (f) { return f.properties; }),
         countText(kept.length, messages),
         kept.length !== 0,
-      ];
+      ]);
     },
 
     // Each inset only gets the seats inside its region: six maps do not each re-cluster all.

@@ -81,8 +81,26 @@ def create_blueprint(web_dir: Path) -> Blueprint:
         return _download(exports.regions_csv(_store(), filters, sep), "text/csv; charset=utf-8", "regions.csv")
 
     # Imported here: mapapp.openapi reads this module's WEB_LAYERS.
+    from mapapp.data.coverage import compare_regions, is_region_code, parse_compared_regions, region_profile
     from mapapp.data.profile import cluster_profile, is_cluster_id
     from mapapp.openapi import openapi_document
+
+    @bp.get("/api/regions/compare")
+    def regions_compare():
+        store, filters = _store(), _filters()  # validates every filter, `region` included
+        codes = parse_compared_regions(request.args.getlist("region"), store.regions["code"])
+        return jsonify(compare_regions(store, codes, filters))
+
+    @bp.get("/api/regions/<region>")
+    def region_view(region: str):
+        if not is_region_code(region):
+            raise query.FilterError("region", f"{region[:40]!r} is not an INSEE region code: two digits, e.g. '84'")
+        profile = region_profile(_store(), region, _filters())
+        if profile is None:
+            return jsonify(error=f"unknown region {region!r}", parameter="region"), 404
+        response = jsonify(profile)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @bp.get("/api/clusters/<cluster_id>")
     def cluster(cluster_id: str):

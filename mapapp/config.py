@@ -19,6 +19,10 @@ class Config:
             (env `MAPAPP_GEODATA_DIR`, default `geodata/` of this repository).
         data_dir: activity data — members, projects, funding (env `MAPAPP_DATA_DIR`,
             default `geodata/sample/`, the shipped deterministic sample).
+        database_url: a PostgreSQL/PostGIS URL (`postgresql://user:password@host/db`) whose
+            database stores the activity tables instead of `data_dir`, so several app servers
+            share one store; tables not yet imported there are read from `data_dir`
+            (env `MAPAPP_DATABASE_URL`, default empty: the embedded store in `data_dir`).
         tile_url: a raster tile URL template drawn under the regions; empty means no tiles,
             the region polygons are the base map (env `MAPAPP_TILE_URL`).
         tile_attribution: attribution shown for those tiles (env `MAPAPP_TILE_ATTRIBUTION`).
@@ -27,6 +31,7 @@ class Config:
 
     geodata_dir: Path = DEFAULT_GEODATA_DIR
     data_dir: Path = DEFAULT_GEODATA_DIR / "sample"
+    database_url: str = ""
     tile_url: str = ""
     tile_attribution: str = ""
     host: str = "127.0.0.1"
@@ -39,6 +44,7 @@ class Config:
         return cls(
             geodata_dir=geodata_dir,
             data_dir=Path(env.get("MAPAPP_DATA_DIR") or geodata_dir / "sample"),
+            database_url=env.get("MAPAPP_DATABASE_URL", ""),
             tile_url=env.get("MAPAPP_TILE_URL", ""),
             tile_attribution=env.get("MAPAPP_TILE_ATTRIBUTION", ""),
             host=env.get("HOST", "127.0.0.1"),

@@ -3,7 +3,8 @@
 `openapi_document(store)` is served at `/api/openapi.json`. Theme and region enums, the example
 pôle and the regions row come from the loaded data; property names come from the modules that
 produce them (`query.CLUSTER_COLUMNS`, `exports.CSV_CLUSTER_COLUMNS`, `query.region_coverage`),
-so the description cannot drift from what the endpoints answer.
+so the description cannot drift from what the endpoints answer; the region profile's and
+comparison's from `coverage`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 
 from mapapp.api import WEB_LAYERS
-from mapapp.data import exports, query
+from mapapp.data import coverage, exports, query
 from mapapp.data.labels import PHASES
 from mapapp.data.profile import CLUSTER_ID_MAX_LENGTH, CLUSTER_ID_PATTERN, MEMBER_CATEGORIES
 from mapapp.data.query import _cached
@@ -190,6 +191,98 @@ def _profile_schema() -> dict:
     )
 
 
+def _region_schemas() -> dict:
+    """Schemas of `coverage.region_profile` and `coverage.compare_regions`."""
+    measure = _object(
+        {
+            "value": _NUMBER,
+            "per_100k": {"type": ["number", "null"], "description": "null where the population is unknown"},
+            "rank": {"type": "integer", "minimum": 1, "description": "1 = highest; ties share the rank"},
+            "rank_per_100k": {"type": ["integer", "null"], "minimum": 1, "description": "null where n/a"},
+        }
+    )
+    summary = {
+        "code": _STRING,
+        "name": _STRING,
+        "population": _NULLABLE_NUMBER,
+        "measures": _object({name: measure for name in coverage.MEASURES}),
+        "ranked": _object(
+            {"absolute": _INTEGER, "per_100k": _INTEGER}, "How many regions are ranked (n/a ones are not)."
+        ),
+    }
+    listed = {"type": "array", "items": _object({"id": _STRING, "name": _STRING, "themes": _STRINGS})}
+    theme = _object(
+        {
+            "id": _STRING,
+            "label_fr": _STRING,
+            "label_en": _STRING,
+            "color": _STRING,
+            "clusters_active": {"type": "integer", "description": "selected pôles active in the region"},
+            "clusters_national": {"type": "integer", "description": "selected pôles in the country"},
+        }
+    )
+    provenance = {"sample": _BOOLEAN, "sources": _SOURCES}
+    amount = {"type": "number", "description": "euros"}
+    profile = _object(
+        {
+            **summary,
+            "clusters": _object({"seated": listed, "active": listed}, "Sorted by name."),
+            "themes": _object(
+                {
+                    "items": {"type": "array", "items": theme, "description": "every theme of the vocabulary"},
+                    "present": _STRINGS,
+                    "missing": {**_STRINGS, "description": "themes with no selected pôle active in the region"},
+                }
+            ),
+            "members": _object(
+                {
+                    "count": _INTEGER,
+                    "by_category": _object({category: _INTEGER for category in MEMBER_CATEGORIES}),
+                    **provenance,
+                },
+                "Members located in the region, of the selected pôles.",
+            ),
+            "projects": _object(
+                {
+                    "count": _INTEGER,
+                    "by_year": {"type": "array", "items": _object({"year": _INTEGER, "projects": _INTEGER})},
+                    **provenance,
+                },
+                "Projects of the selected pôles seated in the region.",
+            ),
+            "funding": _object(
+                {
+                    "total_eur": amount,
+                    "by_funder": {
+                        "type": "array",
+                        "items": _object({"funder": _STRING, "amount_eur": amount, "projects": _INTEGER}),
+                    },
+                    "by_year": {
+                        "type": "array",
+                        "items": _object({"year": _INTEGER, "funder": _STRING, "amount_eur": amount}),
+                    },
+                    **provenance,
+                },
+                "Funding of the projects of the selected pôles seated in the region.",
+            ),
+            "sample": {"type": "boolean", "description": "true if any figure shown is sample data"},
+            "sources": _SOURCES,
+        },
+        "One region's coverage: pôles, themes, members, projects, funding and ranks among the regions.",
+    )
+    compared = _object({**summary, "sample": _BOOLEAN})
+    return {
+        "RegionProfile": profile,
+        "RegionComparison": {
+            "type": "array",
+            "items": compared,
+            "minItems": coverage.MIN_COMPARED,
+            "maxItems": coverage.MAX_COMPARED,
+            "description": "The regions in the order asked.",
+        },
+    }
+
+
 def _schemas(store: Store) -> dict:
     point = _object(
         {
@@ -217,6 +310,7 @@ def _schemas(store: Store) -> dict:
         ),
         "ClusterProfile": _profile_schema(),
         "RegionRow": _region_row_schema(store),
+        **_region_schemas(),
         "Health": _object({"status": {"const": "ok"}, "clusters": _INTEGER, "regions": _INTEGER}),
     }
 
@@ -282,6 +376,32 @@ def _parameters(store: Store) -> dict:
             "description": "A pôle id (slug), as in the `id` property of /api/clusters.",
             "schema": {"type": "string", "pattern": CLUSTER_ID_PATTERN, "maxLength": CLUSTER_ID_MAX_LENGTH},
             "example": str(example["id"]),
+        },
+        "region_code": {
+            "name": "region",
+            "in": "path",
+            "required": True,
+            "description": "An INSEE region code (two digits), as in the `code` field of /api/regions.",
+            "schema": {"type": "string", "pattern": coverage.REGION_CODE_PATTERN},
+            "example": str(example["region_list"][0]) if example["region_list"] else regions[0],
+        },
+        "compared_regions": {
+            "name": "region",
+            "in": "query",
+            "required": True,
+            "description": (
+                f"{coverage.MIN_COMPARED} to {coverage.MAX_COMPARED} regions to compare (INSEE codes)."
+                " Several values: repeat the parameter or separate with commas."
+            ),
+            "style": "form",
+            "explode": True,
+            "schema": {
+                "type": "array",
+                "items": {"type": "string", "enum": regions},
+                "minItems": coverage.MIN_COMPARED,
+                "maxItems": coverage.MAX_COMPARED,
+            },
+            "example": regions[-coverage.MIN_COMPARED :],
         },
         "layer": {
             "name": "layer",
@@ -364,6 +484,21 @@ def _paths() -> dict:
             [*filters, "sep"],
             _ok("One row per current region, as an attachment.", CSV, csv_text, download=True),
             bad_filter,
+        ),
+        "/api/regions/{region}": _get(
+            "Profile of one region for the pôles matching the filters (region filter ignored)",
+            ["theme", "phase", "q", "region_code"],
+            _ok("The region's profile.", JSON, _ref("RegionProfile")),
+            {
+                "400": _error("The code is not two digits, or a filter has a bad value; `parameter` names it."),
+                "404": _error("No current region has this code."),
+            },
+        ),
+        "/api/regions/compare": _get(
+            "Measures and ranks of 2 to 4 regions side by side",
+            ["theme", "phase", "q", "compared_regions"],
+            _ok("One entry per region, in the order asked.", JSON, _ref("RegionComparison")),
+            {"400": _error("Fewer than 2 or more than 4 regions, an unknown one, or a bad filter value.")},
         ),
         "/geodata/{layer}.geojson": _get(
             "A browser layer (pre-gzipped when accepted, with ETag)",

@@ -7,6 +7,8 @@ frames that the query module reads; nothing here knows about Dash or HTTP.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +39,7 @@ class Store:
         members, projects, funding: activity tables (may be empty).
         web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
         cache: figures derived from the frames above, computed once by the query module.
+        version: the activity tables' version (`mapapp.storage`): changes with every import.
     """
 
     regions: gpd.GeoDataFrame
@@ -50,6 +53,7 @@ class Store:
     funding: pd.DataFrame
     web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived, per store
+    version: str = field(default="", compare=False)
 
 
 def _split(series: pd.Series) -> pd.Series:
@@ -57,11 +61,16 @@ def _split(series: pd.Series) -> pd.Series:
 
 
 def load_directory(
-    geodata_dir: Path, communes: gpd.GeoDataFrame
+    geodata_dir: Path, communes: gpd.GeoDataFrame, imported: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
-    """Themes, clusters (with derived columns and seat points) and label decisions."""
+    """Themes, clusters (with derived columns and seat points) and label decisions.
+
+    `imported`: pôles from `import clusters`, which replace directory rows with the same id."""
     themes = read_csv_table(geodata_dir / "themes.csv", "themes")
     clusters = read_csv_table(geodata_dir / "clusters.csv", "clusters")
+    if imported is not None and len(imported):
+        kept = clusters[~clusters["id"].isin(imported["id"])]
+        clusters = pd.concat([kept, pd.DataFrame(imported)[kept.columns]], ignore_index=True)
     labels = read_csv_table(geodata_dir / "cluster_labels.csv", "cluster_labels")
     labels = labels.sort_values(["cluster_id", "date", "phase"], kind="stable", ignore_index=True)
 
@@ -90,24 +99,27 @@ def load_directory(
     return themes, clusters, labels
 
 
-def _read_activity(data_dir: Path, table: str) -> pd.DataFrame:
-    path = data_dir / f"{table}.parquet"
-    if not path.exists():
-        from mapapp.data.schema import field_names
-
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in field_names(table)})
-    frame = gpd.read_parquet(path) if table == "members" else pd.read_parquet(path)
-    errors = check_frame(frame, table, path.name)
+def _checked(frame: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
+    errors = check_frame(frame, table, where)
     if errors:
         raise DataValidationError(errors)
     return frame
 
 
-def load_store(geodata_dir: Path, data_dir: Path) -> Store:
-    """Read and check everything. Raises DataValidationError naming file, line and field."""
+def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Store:
+    """Read and check everything. Raises DataValidationError naming file, line and field.
+
+    Activity tables come from `mapapp.storage`: the versioned files of `data_dir`, or the
+    PostGIS database at `database_url`."""
+    from mapapp.storage import open_backend
+
+    backend = open_backend(data_dir, database_url)
+    version, tables = backend.read()
+    where = data_dir if not database_url else "database"
+    activity = {table: _checked(tables[table], table, f"{where}/{table} ({version})") for table in ACTIVITY_TABLES}
+    imported = _checked(tables["clusters"], "clusters", f"{where}/clusters ({version})")
     communes = read_layer(geodata_dir, "communes")
-    themes, clusters, labels = load_directory(geodata_dir, communes)
-    activity = {table: _read_activity(data_dir, table) for table in ACTIVITY_TABLES}
+    themes, clusters, labels = load_directory(geodata_dir, communes, imported)
     return Store(
         regions=read_layer(geodata_dir, "regions"),
         communes=communes,
@@ -117,4 +129,38 @@ def load_store(geodata_dir: Path, data_dir: Path) -> Store:
         labels=labels,
         **activity,
         web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
+        version=version,
     )
+
+
+class StoreLoader:
+    """The current `Store`, reloaded only when the activity tables' version changes.
+
+    `get()` costs one small read (files: the `CURRENT` pointer; PostGIS: one row) at most every
+    `check_every` seconds, so an app can call it on every request and pick up an import
+    without a restart:
+
+    >>> loader = StoreLoader(Path("geodata"), Path("geodata/sample"))  # doctest: +SKIP
+    >>> store = loader.get()  # doctest: +SKIP
+    """
+
+    def __init__(self, geodata_dir: Path, data_dir: Path, database_url: str = "", check_every: float = 1.0):
+        from mapapp.storage import open_backend
+
+        self.geodata_dir, self.data_dir, self.database_url = geodata_dir, data_dir, database_url
+        self.backend = open_backend(data_dir, database_url)
+        self.check_every = check_every
+        self._store: Store | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        now = time.monotonic()
+        if self._store is not None and now - self._checked_at < self.check_every:
+            return self._store
+        with self._lock:
+            version = self.backend.version()
+            self._checked_at = now
+            if self._store is None or version != self._store.version:
+                self._store = load_store(self.geodata_dir, self.data_dir, self.database_url)
+            return self._store

@@ -7,7 +7,7 @@ from dash import Input, Output, State, dcc, html
 
 from mapapp.data.store import Store
 from mapapp.i18n import LOCALES, t
-from mapapp.ui.map import ns_call
+from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
 from mapapp.ui.state import ViewState
 
 FEATURES_URL = "/api/clusters"
@@ -142,7 +142,6 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                 data={key: t(lang, key) for key in ("count", "count_one", "count_zero")}
                 | {"locale": LOCALES[lang].replace("_", "-")},
             ),
-            dcc.Store(id="filtered"),
             dcc.Store(id="filtered-rows"),
         ],
     )
@@ -154,9 +153,10 @@ def register_callbacks(app) -> None:
         Output("features", "data"),
         Input("features-url", "data"),
     )
+    # One callback from a click to every map's data: each extra callback round costs a frame.
     app.clientside_callback(
-        ns_call("filterFeatures"),
-        Output("filtered", "data"),
+        ns_call("filterFeatures", list(OVERSEAS)),
+        *[Output(f"{prefix}-clusters", "data") for prefix in MAP_PREFIXES],
         Output("filtered-rows", "data"),
         Output("count", "children"),
         Output("empty", "hidden"),
@@ -166,6 +166,7 @@ def register_callbacks(app) -> None:
         Input("search", "value"),
         Input("features", "data"),
         State("messages", "data"),
+        State("region-bounds", "data"),
     )
     app.clientside_callback(
         ns_call("resetFilters"),

@@ -52,7 +52,14 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                     html.Div(
                         className="map-column",
                         children=[
-                            map_ui.map_view(store, config, lang, list(state.filters.regions), state.view),
+                            map_ui.map_view(
+                                store,
+                                config,
+                                lang,
+                                list(state.filters.regions),
+                                state.view,
+                                profile.footprint(store, state.cluster),
+                            ),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
                                 className="sample-note",

@@ -41,7 +41,9 @@ def region_feature(store: Store, code: str) -> dict:
     return {"type": "FeatureCollection", "features": [f for f in store.web_regions["features"] if f["id"] == code]}
 
 
-def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str], code=None) -> list:
+def _layers(
+    store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str], code=None, footprint=None
+) -> list:
     layers = []
     if config.tile_url:
         layers.append(dl.TileLayer(url=config.tile_url, attribution=config.tile_attribution))
@@ -56,7 +58,7 @@ def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regio
         ),
         dl.GeoJSON(
             id=f"{prefix}-footprint",
-            data=None,
+            data=footprint,
             pointToLayer=ns("memberPoint"),
             onEachFeature=ns("memberTooltip"),
         ),
@@ -76,7 +78,9 @@ def _layers(store: Store, config: Config, prefix: str, lang: str, selected_regio
     return layers
 
 
-def map_view(store: Store, config: Config, lang: str, selected_regions: list[str], view) -> html.Div:
+def map_view(
+    store: Store, config: Config, lang: str, selected_regions: list[str], view, footprint: dict | None = None
+) -> html.Div:
     """The main map plus one small inset per overseas region, so all of France is in view."""
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
     insets = [
@@ -88,7 +92,7 @@ def map_view(store: Store, config: Config, lang: str, selected_regions: list[str
                     bounds=region_bounds(store)[code],
                     zoomSnap=0.25,
                     trackViewport=False,
-                    children=_layers(store, config, f"inset-{code}", lang, selected_regions, code),
+                    children=_layers(store, config, f"inset-{code}", lang, selected_regions, code, footprint),
                     zoomControl=False,
                     attributionControl=False,
                     scrollWheelZoom=False,
@@ -120,7 +124,7 @@ def map_view(store: Store, config: Config, lang: str, selected_regions: list[str
                     id="map",
                     zoomSnap=0.25,
                     trackViewport=True,
-                    children=_layers(store, config, "map", lang, selected_regions),
+                    children=_layers(store, config, "map", lang, selected_regions, footprint=footprint),
                     className="main-map",
                     attributionControl=bool(config.tile_url),
                     **placement,
@@ -139,12 +143,6 @@ MAP_PREFIXES = ("map", *(f"inset-{code}" for code in OVERSEAS))
 def register_callbacks(app) -> None:
     """Browser-side glue: filtered features → every map's cluster layer, region selection →
     highlight and zoom, opened pôle → highlighted marker."""
-    app.clientside_callback(
-        ns_call("distribute", list(OVERSEAS)),
-        [Output(f"{prefix}-clusters", "data") for prefix in MAP_PREFIXES],
-        Input("filtered", "data"),
-        State("region-bounds", "data"),
-    )
     app.clientside_callback(
         ns_call("selectRegions", len(MAP_PREFIXES), MAINLAND_BOUNDS),
         [Output(f"{prefix}-regions", "hideout") for prefix in MAP_PREFIXES] + [Output("map", "viewport")],

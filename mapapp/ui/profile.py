@@ -7,7 +7,7 @@ on a phone, and they cost no charting library on the page.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import Store
@@ -316,11 +316,10 @@ def register_callbacks(app, store_of) -> None:
         *[Output(f"{prefix}-footprint", "data") for prefix in MAP_PREFIXES],
         Input("selected", "data"),
         State("lang", "data"),
+        prevent_initial_call=True,  # the page is rendered with its pôle open already
     )
     def show_profile(cluster_id, lang):
         store = store_of()
-        if not callback_context.triggered_id and not cluster_id:
-            return no_update  # first load with no pôle open: nothing to draw
         if cluster_id and cluster_profile(store, cluster_id) is None:
             return no_update
         children = profile_panel(store, lang, cluster_id)

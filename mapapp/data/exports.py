@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from mapapp.data.query import Filters, filter_clusters, region_coverage, search_keys
+from mapapp.data.query import Filters, filter_clusters, memoized, region_coverage, search_keys
 from mapapp.data.store import Store
 
 # Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection").
@@ -88,7 +88,12 @@ def cluster_features(store: Store, filters: Filters) -> dict:
 
 
 def clusters_geojson(store: Store, filters: Filters) -> bytes:
-    return json.dumps(cluster_features(store, filters), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return memoized(
+        store,
+        "clusters_geojson",
+        filters,
+        lambda: json.dumps(cluster_features(store, filters), ensure_ascii=False, separators=(",", ":")).encode(),
+    )
 
 
 def clusters_csv(store: Store, filters: Filters, sep: str = ",") -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -184,6 +185,19 @@ def activity_by_cluster(store: Store) -> pd.DataFrame:
         },
         index=ids,
     )
+
+
+def memoized(store: Store, name: str, key, compute, max_entries: int = 128):
+    """`compute()` once per `key` for this store (bounded, most recent kept): answers that many
+    clients ask for, e.g. every pôle unfiltered, are built once instead of per request."""
+    entries = store.cache.setdefault(("memo", name), OrderedDict())
+    if key in entries:
+        entries.move_to_end(key)
+        return entries[key]
+    value = entries[key] = compute()
+    while len(entries) > max_entries:
+        entries.popitem(last=False)
+    return value
 
 
 def _cached(store: Store, name: str, compute):

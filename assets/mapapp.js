@@ -44,6 +44,7 @@ window.mapapp = (function () {
   }
 
   var loadedScripts = {};
+  var regionLabels = {};  // region code -> value text of the current colouring mode
   // The map view goes into the URL once the user has moved the map, or when it came from it.
   var viewInUrl = new URLSearchParams(window.location.search).has("zoom");
   ["wheel", "pointerdown", "keydown", "touchstart"].forEach(function (type) {
@@ -93,21 +94,32 @@ window.mapapp = (function () {
 
     // ---- regions ----
     regionStyle: function (feature, context) {
-      var selected = (context.hideout && context.hideout.selected) || [];
+      var hideout = context.hideout || {};
+      var selected = hideout.selected || [];
       var on = selected.indexOf(feature.properties.code) !== -1;
-      return {color: on ? "#000091" : "#6b7280", weight: on ? 3 : 1, fillColor: on ? "#e3e3fd" : "#ffffff",
-              fillOpacity: 1};
+      var fill = (hideout.colors || {})[feature.properties.code];
+      return {color: on ? "#000091" : "#6b7280", weight: on ? 3 : 1,
+              fillColor: fill || (on ? "#e3e3fd" : "#ffffff"), fillOpacity: 1};
     },
     regionHover: function () {
       return {weight: 3, color: "#000091"};
     },
     regionTooltip: function (feature, layer) {
-      layer.bindTooltip(textElement("span", feature.properties.name), {sticky: true});
+      // Evaluated when shown, so it carries the value of the current colouring mode.
+      layer.bindTooltip(function () {
+        var value = regionLabels[feature.properties.code];
+        return textElement("span", feature.properties.name + (value ? " — " + value : ""));
+      }, {sticky: true});
     },
-    selectRegions: function (regions, bounds, nMaps, mainland) {
+    selectRegions: function (regions, choropleth, bounds, nMaps, mainland) {
       var ctx = window.dash_clientside.callback_context;
       var initial = !ctx.triggered.length || ctx.triggered[0].prop_id === ".";
-      var out = Array(nMaps).fill({selected: regions || []});
+      regionLabels = (choropleth && choropleth.labels) || {};
+      var out = Array(nMaps).fill({selected: regions || [], colors: (choropleth && choropleth.colors) || {}});
+      if (!initial && ctx.triggered.every(function (t) { return t.prop_id === "choropleth.data"; })) {
+        out.push(window.dash_clientside.no_update);  // a recolouring does not move the map
+        return out;
+      }
       var one = regions && regions.length === 1 && bounds[regions[0]];
       if (initial && viewInUrl) {
         out.push(window.dash_clientside.no_update);  // the permalink's own view wins
@@ -119,6 +131,15 @@ window.mapapp = (function () {
         out.push(window.dash_clientside.no_update);
       }
       return out;
+    },
+
+    clickRegion: function () {
+      var ctx = window.dash_clientside.callback_context;
+      var current = ctx.states["region-filter.value"] || [];
+      var hit = ctx.triggered.find(function (t) { return t.value && t.value.properties; });
+      if (!hit) return window.dash_clientside.no_update;
+      var code = hit.value.properties.code;
+      return current.length === 1 && current[0] === code ? window.dash_clientside.no_update : [code];
     },
 
     // ---- pôle seats ----
@@ -241,9 +262,11 @@ window.mapapp = (function () {
     },
 
     // ---- URL: every state change is a permalink; back/forward restore it ----
-    syncUrl: function (themes, phase, regions, q, selected, center, zoom, lang, defaultPhase) {
+    syncUrl: function (themes, phase, regions, q, selected, center, zoom, mode, perCapita, lang, defaultPhase) {
       var params = filterParams(themes, phase === defaultPhase ? null : phase, regions, q);
       if (phase === "all") params.set("phase", "all");
+      if (mode && mode !== "none") params.set("mode", mode);
+      if (perCapita && perCapita.length) params.set("per", "100k");
       if (selected) params.set("cluster", selected);
       if (lang && lang !== "fr") params.set("lang", lang);
       var view = new URLSearchParams(params);
@@ -269,6 +292,7 @@ window.mapapp = (function () {
         "/api/clusters.csv?" + (api ? api + "&" : "") + "sep=%3B",
         "/api/clusters.geojson?" + api,
         window.location.pathname + "?" + other.toString(),
+        "/api/regions.csv?" + filterParams(themes, phase, [], q).toString() + "&sep=%3B",
       ];
     },
 

@@ -22,17 +22,26 @@ def test_no_query_means_today_s_pôles_in_french(parse):
 
 
 def test_every_parameter_is_understood(parse):
-    state = parse("http://x/embed?theme=health,digital&phase=all&region=84&q=lyon&cluster=lyonbiopole&lang=en"
-                  "&lat=45.7&lon=4.8&zoom=9.5")
+    state = parse(
+        "http://x/embed?theme=health,digital&phase=all&region=84&q=lyon&cluster=lyonbiopole&lang=en"
+        "&lat=45.7&lon=4.8&zoom=9.5"
+    )
     assert state.filters == Filters(themes=("health", "digital"), regions=("84",), q="lyon")
     assert (state.cluster, state.lang, state.view, state.notices) == ("lyonbiopole", "en", (45.7, 4.8, 9.5), ())
 
 
 @pytest.mark.parametrize(
     ("url", "named"),
-    [("?theme=cooking", "cooking"), ("?phase=9", "'9'"), ("?region=xx", "'xx'"), ("?cluster=nope", "nope"),
-     ("?lang=de", "'de'"), ("?lat=95&lon=2&zoom=6", "lat/lon/zoom"), ("?lat=a&lon=2&zoom=6", "lat/lon/zoom"),
-     ("?q=" + "x" * 200, "q:")],
+    [
+        ("?theme=cooking", "cooking"),
+        ("?phase=9", "'9'"),
+        ("?region=xx", "'xx'"),
+        ("?cluster=nope", "nope"),
+        ("?lang=de", "'de'"),
+        ("?lat=95&lon=2&zoom=6", "lat/lon/zoom"),
+        ("?lat=a&lon=2&zoom=6", "lat/lon/zoom"),
+        ("?q=" + "x" * 200, "q:"),
+    ],
 )
 def test_bad_values_are_dropped_with_a_notice(parse, url, named):
     state = parse("http://x/" + url)

@@ -7,6 +7,7 @@ from dash import Input, Output, State, dcc, html
 
 from mapapp.data.store import Store
 from mapapp.i18n import LOCALES, t
+from mapapp.ui.coverage import coverage_controls
 from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
 from mapapp.ui.state import ViewState
 
@@ -106,6 +107,7 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                     ),
                 ]
             ),
+            coverage_controls(lang, state.mode, state.per_capita),
             html.Div(
                 className="filter-actions",
                 children=[
@@ -131,6 +133,13 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                         href="/api/clusters.geojson",
                         className="button link",
                         download="poles.geojson",
+                    ),
+                    html.A(
+                        t(lang, "download_regions"),
+                        id="download-regions",
+                        href="/api/regions.csv?sep=%3B",
+                        className="button link",
+                        download="regions.csv",
                     ),
                 ],
             ),

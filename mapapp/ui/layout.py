@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, html
 from mapapp.config import Config
 from mapapp.data.store import Store
 from mapapp.i18n import t
-from mapapp.ui import filters, profile, table
+from mapapp.ui import coverage, filters, profile, table
 from mapapp.ui import map as map_ui
 from mapapp.ui.state import ViewState
 
@@ -23,6 +23,7 @@ def _unplaced(store: Store, lang: str) -> html.P | None:
 
 def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
     lang = state.lang
+    choropleth = coverage.choropleth(store, lang, state.filters, state.mode, state.per_capita)
     other = "en" if lang == "fr" else "fr"
     switch = html.A(
         t(lang, "lang_switch"),
@@ -59,6 +60,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 list(state.filters.regions),
                                 state.view,
                                 profile.footprint(store, state.cluster),
+                                legend=coverage.legend(lang, choropleth),
                             ),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
@@ -68,9 +70,16 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                             table.table_section(lang, table_library_url),
                         ],
                     ),
-                    profile.profile_container(store, lang, state.cluster),
+                    html.Div(
+                        className="side-column",
+                        children=[
+                            profile.profile_container(store, lang, state.cluster),
+                            coverage.region_container(store, lang, state.filters, state.cluster, state.per_capita),
+                        ],
+                    ),
                 ],
             ),
+            dcc.Store(id="choropleth", data=choropleth),
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="selected", data=state.cluster),
         ],
@@ -82,12 +91,14 @@ def register_callbacks(app, store_of) -> None:
     filters.register_callbacks(app)
     profile.register_callbacks(app, store_of)
     table.register_callbacks(app)
+    coverage.register_callbacks(app, store_of)
     app.clientside_callback(
         map_ui.ns_call("syncUrl", str(max(store_of().phases["phase"]))),
         Output("download-csv", "href"),
         Output("download-csv-fr", "href"),
         Output("download-geojson", "href"),
         Output("lang-switch", "href"),
+        Output("download-regions", "href"),
         Input("theme-filter", "value"),
         Input("phase-filter", "value"),
         Input("region-filter", "value"),
@@ -95,5 +106,7 @@ def register_callbacks(app, store_of) -> None:
         Input("selected", "data"),
         Input("map", "center"),
         Input("map", "zoom"),
+        Input("coverage-mode", "value"),
+        Input("coverage-per-capita", "value"),
         State("lang", "data"),
     )

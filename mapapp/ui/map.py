@@ -79,7 +79,13 @@ def _layers(
 
 
 def map_view(
-    store: Store, config: Config, lang: str, selected_regions: list[str], view, footprint: dict | None = None
+    store: Store,
+    config: Config,
+    lang: str,
+    selected_regions: list[str],
+    view,
+    footprint: dict | None = None,
+    legend: list | None = None,
 ) -> html.Div:
     """The main map plus one small inset per overseas region, so all of France is in view."""
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
@@ -131,6 +137,7 @@ def map_view(
                 ),
             ),
             html.Div(id="empty", className="empty-state", hidden=True, children=t(lang, "empty")),
+            html.Div(id="coverage-legend", className="legend-box", children=legend or [], **{"aria-live": "polite"}),
             html.Div(className="insets", role="group", children=insets, **{"aria-label": t(lang, "overseas")}),
             dcc.Store(id="region-bounds", data=region_bounds(store)),
         ],
@@ -147,6 +154,7 @@ def register_callbacks(app) -> None:
         ns_call("selectRegions", len(MAP_PREFIXES), MAINLAND_BOUNDS),
         [Output(f"{prefix}-regions", "hideout") for prefix in MAP_PREFIXES] + [Output("map", "viewport")],
         Input("region-filter", "value"),
+        Input("choropleth", "data"),
         State("region-bounds", "data"),
     )
     app.clientside_callback(

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from mapapp.data import query
+from mapapp.data.coverage import MEASURES
 from mapapp.data.query import Filters
 from mapapp.i18n import DEFAULT_LANG, LANGS
 
 VIEW_PARAMETERS = ("lat", "lon", "zoom")
 ALL_PHASES = "all"  # `phase=all` in a page URL; no `phase` means the current phase: today's pôles
 ZOOM_RANGE = (2.0, 18.0)
+COVERAGE_MODES = ("none", *MEASURES)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class ViewState:
     cluster: str | None = None
     lang: str = DEFAULT_LANG
     view: tuple[float, float, float] | None = None  # lat, lon, zoom
+    mode: str = "none"  # what colours the regions (see ui.coverage.MODES)
+    per_capita: bool = False
     notices: tuple[str, ...] = field(default=())
 
 
@@ -81,6 +85,14 @@ def parse_view_state(args: Mapping[str, list[str]], vocab: query.Vocabulary, clu
         notices.append(f"lang: unknown language {lang[:10]!r}; expected fr or en")
         lang = DEFAULT_LANG
 
+    mode = (args.get("mode") or ["none"])[0]
+    if mode not in COVERAGE_MODES:
+        notices.append(f"mode: unknown mode {mode[:30]!r}; expected one of {', '.join(COVERAGE_MODES)}")
+        mode = "none"
+    per = (args.get("per") or [""])[0]
+    if per not in ("", "100k"):
+        notices.append(f"per: unknown value {per[:10]!r}; expected 100k")
+
     view = None
     if any(name in args for name in VIEW_PARAMETERS):
         numbers = [_float((args.get(name) or [""])[0]) for name in VIEW_PARAMETERS]
@@ -89,4 +101,12 @@ def parse_view_state(args: Mapping[str, list[str]], vocab: query.Vocabulary, clu
             notices.append("lat/lon/zoom: expected latitude -90..90, longitude -180..180 and zoom 2..18")
         else:
             view = (lat, lon, zoom)
-    return ViewState(filters=filters, cluster=cluster, lang=lang, view=view, notices=tuple(notices))
+    return ViewState(
+        filters=filters,
+        cluster=cluster,
+        lang=lang,
+        view=view,
+        mode=mode,
+        per_capita=per == "100k",
+        notices=tuple(notices),
+    )

@@ -1,0 +1,256 @@
+"""Territorial coverage for regional authorities: the region layer as a choropleth (pôles seated or
+active, members, projects, funding; absolute or per 100,000 inhabitants), its legend, the region
+profile (one region selected) and the comparison (two to four regions)."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+
+from mapapp.data import coverage
+from mapapp.data.query import Filters, region_coverage
+from mapapp.data.store import Store
+from mapapp.i18n import format_eur, format_number, t
+from mapapp.ui.map import MAP_PREFIXES, ns_call
+from mapapp.ui.profile import bar_table, sample_badge, stacked_years
+from mapapp.ui.state import COVERAGE_MODES as MODES
+
+PALETTE = ("#e8edff", "#b6c5f5", "#7f98e8", "#4463d0", "#000091")  # light to dark, blue France
+NA_COLOR = "#d9d9d9"
+CLASSES = 5
+
+
+def coverage_controls(lang: str, mode: str, per_capita: bool) -> html.Fieldset:
+    return html.Fieldset(
+        [
+            html.Legend(t(lang, "coverage")),
+            dcc.RadioItems(
+                id="coverage-mode",
+                options=[{"label": t(lang, f"mode_{m}"), "value": m} for m in MODES],
+                value=mode,
+                className="mode-list",
+            ),
+            dcc.Checklist(
+                id="coverage-per-capita",
+                options=[{"label": t(lang, "per_100k"), "value": "per_100k"}],
+                value=["per_100k"] if per_capita else [],
+            ),
+        ]
+    )
+
+
+def _format(lang: str, measure: str, value: float | None, per_capita: bool) -> str:
+    if value is None or value != value:
+        return "n/a"
+    if measure == "funding_eur" and not per_capita:
+        return format_eur(lang, value)
+    if measure == "funding_eur":
+        return f"{format_number(lang, value)} €"
+    return format_number(lang, value, digits=2 if per_capita else 0)
+
+
+def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita: bool) -> dict:
+    """Colours, tooltip texts and legend of the region layer for one mode (none: plain map)."""
+    if mode not in coverage.MEASURES:
+        return {"colors": {}, "labels": {}, "legend": None}
+    column = f"{mode}_per_100k" if per_capita else mode
+    figures = region_coverage(store, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    values = dict(zip(figures["code"], figures[column], strict=True))
+    classes = coverage.classify(values, k=CLASSES, scheme="quantiles")
+    colors = {code: (PALETTE[c] if c is not None else NA_COLOR) for code, c in classes["classes"].items()}
+    unit = t(lang, f"unit_{mode}") + (" " + t(lang, "per_100k_short") if per_capita else "")
+    labels = {code: f"{_format(lang, mode, v, per_capita)} {unit}" for code, v in values.items()}
+    bounds, lower, rows = classes["bins"], min((v for v in values.values() if v == v), default=0), []
+    for i, upper in enumerate(bounds):
+        low = lower if i == 0 else bounds[i - 1]
+        rows.append(
+            {
+                "color": PALETTE[i],
+                "text": f"{_format(lang, mode, low, per_capita)} – {_format(lang, mode, upper, per_capita)}",
+            }
+        )
+    if any(c is None for c in classes["classes"].values()):
+        rows.append({"color": NA_COLOR, "text": "n/a"})
+    return {
+        "colors": colors,
+        "labels": labels,
+        "legend": {"title": unit, "rows": rows},
+        "sample": bool(figures["sample"].any()) and mode in ("members", "projects", "funding_eur"),
+    }
+
+
+def legend(lang: str, data: dict) -> list:
+    if not data or not data.get("legend"):
+        return []
+    items = [
+        html.Li([html.Span(className="swatch square", style={"background": row["color"]}), row["text"]])
+        for row in data["legend"]["rows"]
+    ]
+    return [html.P(html.Strong(data["legend"]["title"])), html.Ul(items), sample_badge(lang, data.get("sample", False))]
+
+
+def _measure_rows(lang: str, measures: dict, per_capita: bool) -> list:
+    key, rank = ("per_100k", "rank_per_100k") if per_capita else ("value", "rank")
+    return [
+        html.Tr(
+            [
+                html.Th(t(lang, f"mode_{m}"), scope="row"),
+                html.Td(_format(lang, m, measures[m][key], per_capita)),
+                html.Td(f"{measures[m][rank]}/18" if measures[m][rank] else "n/a"),
+            ]
+        )
+        for m in coverage.MEASURES
+    ]
+
+
+def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
+    profile = coverage.region_profile(store, code, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    if not profile:
+        return []
+    label = "label_fr" if lang == "fr" else "label_en"
+    population = profile["population"]
+
+    def cluster_links(items):
+        return html.Ul(
+            [html.Li(html.A(c["name"], href=f"?cluster={c['id']}&region={code}")) for c in items],
+            className="cluster-links",
+        )
+
+    missing = [th[label] for th in profile["themes"]["items"] if th["id"] in profile["themes"]["missing"]]
+    return [
+        html.H2(profile["name"], id="region-title", tabIndex="-1"),
+        html.P(f"{t(lang, 'population')} : " + (format_number(lang, population) if population else "n/a")),
+        sample_badge(lang, profile["sample"]),
+        html.Table(
+            [
+                html.Thead(html.Tr([html.Th(t(lang, "measure")), html.Th(t(lang, "value")), html.Th(t(lang, "rank"))])),
+                html.Tbody(_measure_rows(lang, profile["measures"], False)),
+            ],
+            className="data-table",
+        ),
+        html.Table(
+            [
+                html.Caption(t(lang, "per_100k")),
+                html.Thead(html.Tr([html.Th(t(lang, "measure")), html.Th(t(lang, "value")), html.Th(t(lang, "rank"))])),
+                html.Tbody(_measure_rows(lang, profile["measures"], True)),
+            ],
+            className="data-table",
+        ),
+        html.H3(f"{t(lang, 'clusters_seated')} ({len(profile['clusters']['seated'])})"),
+        cluster_links(profile["clusters"]["seated"]),
+        html.H3(f"{t(lang, 'clusters_active')} ({len(profile['clusters']['active'])})"),
+        cluster_links(profile["clusters"]["active"]),
+        html.H3(t(lang, "themes_missing")),
+        html.P(", ".join(missing) if missing else t(lang, "themes_all_present")),
+        bar_table(
+            t(lang, "members_by_category"),
+            [(t(lang, "cat_" + c), n, format_number(lang, n)) for c, n in profile["members"]["by_category"].items()],
+        ),
+        bar_table(
+            t(lang, "funding_by_source"),
+            [
+                (t(lang, "funder_" + r["funder"]), r["amount_eur"], format_eur(lang, r["amount_eur"]))
+                for r in profile["funding"]["by_funder"]
+            ],
+            color="#6a6af4",
+        ),
+        stacked_years(lang, t(lang, "funding_by_year"), profile["funding"]["by_year"]),
+    ]
+
+
+def compare_panel(store: Store, lang: str, codes: list[str], filters: Filters, per_capita: bool) -> list:
+    blocks = coverage.compare_regions(store, codes, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    key = "per_100k" if per_capita else "value"
+    header = html.Tr([html.Th(t(lang, "measure")), *[html.Th(b["name"]) for b in blocks]])
+    rows = [
+        html.Tr(
+            [
+                html.Th(t(lang, f"mode_{m}"), scope="row"),
+                *[html.Td(_format(lang, m, b["measures"][m][key], per_capita)) for b in blocks],
+            ]
+        )
+        for m in coverage.MEASURES
+    ]
+    charts = [
+        bar_table(
+            t(lang, f"mode_{m}"),
+            [
+                (b["name"], b["measures"][m][key] or 0, _format(lang, m, b["measures"][m][key], per_capita))
+                for b in blocks
+            ],
+        )
+        for m in coverage.MEASURES
+    ]
+    return [
+        html.H2(t(lang, "compare_title"), id="region-title", tabIndex="-1"),
+        html.P(t(lang, "per_100k") if per_capita else t(lang, "absolute")),
+        sample_badge(lang, any(b["sample"] for b in blocks)),
+        html.Table([html.Thead(header), html.Tbody(rows)], className="data-table compare-table"),
+        *charts,
+    ]
+
+
+def region_container(store: Store, lang: str, filters: Filters, cluster: str | None, per_capita: bool) -> html.Aside:
+    children = region_children(store, lang, filters, cluster, per_capita)
+    return html.Aside(
+        id="region-panel",
+        className="profile region",
+        hidden=not children,
+        children=children,
+        **{"aria-labelledby": "region-title"},
+    )
+
+
+def region_children(store: Store, lang: str, filters: Filters, cluster: str | None, per_capita: bool) -> list:
+    if cluster:
+        return []  # the pôle's profile takes the column
+    if len(filters.regions) == 1:
+        return region_panel(store, lang, filters.regions[0], filters)
+    if coverage.MIN_COMPARED <= len(filters.regions) <= coverage.MAX_COMPARED:
+        return compare_panel(store, lang, list(filters.regions), filters, per_capita)
+    return []
+
+
+def _filters(themes, phase, regions, q) -> Filters:
+    phases = () if not phase or phase == "all" else (int(phase),)
+    return Filters(themes=tuple(themes or ()), phases=phases, regions=tuple(regions or ()), q=(q or "").strip())
+
+
+def register_callbacks(app, store_of) -> None:
+    @app.callback(
+        Output("choropleth", "data"),
+        Output("coverage-legend", "children"),
+        Input("coverage-mode", "value"),
+        Input("coverage-per-capita", "value"),
+        Input("theme-filter", "value"),
+        Input("phase-filter", "value"),
+        Input("search", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def recolour(mode, per_capita, themes, phase, q, lang):
+        data = choropleth(store_of(), lang, _filters(themes, phase, [], q), mode, bool(per_capita))
+        return data, legend(lang, data)
+
+    @app.callback(
+        Output("region-panel", "children"),
+        Output("region-panel", "hidden"),
+        Input("region-filter", "value"),
+        Input("theme-filter", "value"),
+        Input("phase-filter", "value"),
+        Input("search", "value"),
+        Input("selected", "data"),
+        Input("coverage-per-capita", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def region_view(regions, themes, phase, q, cluster, per_capita, lang):
+        children = region_children(store_of(), lang, _filters(themes, phase, regions, q), cluster, bool(per_capita))
+        return children, not children
+
+    app.clientside_callback(
+        ns_call("clickRegion"),
+        Output("region-filter", "value", allow_duplicate=True),
+        *[Input(f"{prefix}-regions", "clickData") for prefix in MAP_PREFIXES],
+        State("region-filter", "value"),
+        prevent_initial_call=True,
+    )

@@ -274,6 +274,7 @@ def profile_container(store: Store, lang: str, cluster_id: str | None) -> html.A
         children=[
             html.Button("×", id="profile-close", className="close", type="button", **{"aria-label": t(lang, "close")}),
             html.Div(id="profile", children=children),
+            dcc.Store(id="profile-focus"),
         ],
     )
 
@@ -326,6 +327,17 @@ def register_callbacks(app, store_of) -> None:
         points = footprint(store, cluster_id)
         return (children, not children, *([points] * len(MAP_PREFIXES)))
 
+    app.clientside_callback(
+        # A newly opened profile takes the focus: read next by screen readers, scrolled into view.
+        """function(children) {
+            var title = document.getElementById("profile-title");
+            if (title && children && children.length) setTimeout(function () { title.focus(); }, 0);
+            return window.dash_clientside.no_update;
+        }""",
+        Output("profile-focus", "data"),
+        Input("profile", "children"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         ns_call("selectTab", list(TABS)),
         [Output(f"panel-{key}", "hidden") for key in TABS]

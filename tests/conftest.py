@@ -14,18 +14,8 @@ from werkzeug.serving import make_server
 from mapapp import create_app
 from mapapp.config import DEFAULT_GEODATA_DIR, Config
 from mapapp.data.store import Store, load_store
+from mapapp.testing import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = os.environ.get("MAPAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 HOSTILE_NAMES = {
     "hostile-img": "<img src=x onerror=alert(1)>",
     "hostile-script": "<script>alert('x')</script>Pôle piégé",

@@ -8,30 +8,14 @@ import math
 
 import pandas as pd
 
-from mapapp.data.query import Filters, filter_clusters, memoized, region_coverage, search_keys
+from mapapp.data.query import CLUSTER_COLUMNS, Filters, filter_clusters, memoized, region_coverage, search_keys
 from mapapp.data.store import Store
 
 # Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_CLUSTER_COLUMNS = [
-    "id",
-    "name",
-    "former_names",
-    "themes",
-    "phases",
-    "region_codes",
-    "seat_commune_code",
-    "seat_name",
-    "longitude",
-    "latitude",
-    "website",
-    "members",
-    "projects",
-    "funding_eur",
-    "sample",
-    "source",
-    "as_of",
-]
+# The cluster columns, with the seat's coordinates next to its name.
+_SEAT = CLUSTER_COLUMNS.index("seat_name") + 1
+CSV_CLUSTER_COLUMNS = [*CLUSTER_COLUMNS[:_SEAT], "longitude", "latitude", *CLUSTER_COLUMNS[_SEAT:]]
 
 
 def neutralise_formula(value):

@@ -141,6 +141,22 @@ def _coverage_simplify(geoms: gpd.GeoSeries, tolerance: float, precision: float 
     return gpd.GeoSeries(simplified, index=geoms.index, crs=geoms.crs)
 
 
+def _region_layer(departements: gpd.GeoDataFrame, key: str, names: pd.Series) -> gpd.GeoDataFrame:
+    """Regions as unions of départements (grouped by `key`), named, with their population: the
+    sum of their départements', missing (never 0) where none is known (Mayotte)."""
+    geometry = _dissolve(departements, key)
+    population = departements.groupby(key)["population"].sum(min_count=1).loc[geometry.index]
+    return gpd.GeoDataFrame(
+        {
+            "code": geometry.index,
+            "name": names.loc[geometry.index].to_numpy(),
+            "population": population.astype("Int64").to_numpy(),
+        },
+        geometry=geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
 def build_tables(src: Path, progress: bool = True) -> dict[str, gpd.GeoDataFrame]:
     """All reference layers as frames (no file written)."""
     steps = tqdm(total=7, desc="build-geodata", disable=not progress, unit="step")
@@ -175,21 +191,7 @@ def build_tables(src: Path, progress: bool = True) -> dict[str, gpd.GeoDataFrame
     )
     steps.update()
 
-    region_geom = _dissolve(departements, "region_code")
-    regions = gpd.GeoDataFrame(
-        {
-            "code": region_geom.index,
-            "name": regions_src.set_index("code").loc[region_geom.index, "nom"].to_numpy(),
-            # Mayotte's communes have no population in the source: keep it missing, not 0.
-            "population": communes.groupby("region_code")["population"]
-            .sum(min_count=1)
-            .loc[region_geom.index]
-            .astype("Int64")
-            .to_numpy(),
-        },
-        geometry=region_geom.to_numpy(),
-        crs="EPSG:4326",
-    )
+    regions = _region_layer(departements, "region_code", regions_src.set_index("code")["nom"])
     steps.update()
 
     old = layers.regions_2015_table()
@@ -197,20 +199,7 @@ def build_tables(src: Path, progress: bool = True) -> dict[str, gpd.GeoDataFrame
     with_old = departements.assign(region_2015_code=departements["code"].map(dept_to_old))
     if with_old["region_2015_code"].isna().any():
         raise ValueError("départements missing from regions_2015.csv")
-    old_geom = _dissolve(with_old, "region_2015_code")
-    regions_2015 = gpd.GeoDataFrame(
-        {
-            "code": old_geom.index,
-            "name": old.set_index("code").loc[old_geom.index, "name"].to_numpy(),
-            "population": with_old.groupby("region_2015_code")["population"]
-            .sum(min_count=1)
-            .loc[old_geom.index]
-            .astype("Int64")
-            .to_numpy(),
-        },
-        geometry=old_geom.to_numpy(),
-        crs="EPSG:4326",
-    )
+    regions_2015 = _region_layer(with_old, "region_2015_code", old.set_index("code")["name"])
     steps.update()
 
     gazetteer = gpd.GeoDataFrame(

@@ -12,6 +12,13 @@ from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
 from mapapp.ui.state import ViewState
 
 FEATURES_URL = "/api/clusters"
+# Download buttons: (id, message, first href, file name); the hrefs follow the filters (syncUrl).
+DOWNLOADS = (
+    ("download-csv", "csv", "/api/clusters.csv", "poles.csv"),
+    ("download-csv-fr", "csv_fr", "/api/clusters.csv?sep=%3B", "poles.csv"),
+    ("download-geojson", "geojson", "/api/clusters.geojson", "poles.geojson"),
+    ("download-regions", "download_regions", "/api/regions.csv?sep=%3B", "regions.csv"),
+)
 
 
 def _phase_info(store: Store, lang: str, selected: str) -> list:
@@ -113,34 +120,10 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                 children=[
                     html.Button(t(lang, "reset"), id="reset", className="button secondary", type="button"),
                     html.Span(t(lang, "download") + " :", className="download-label"),
-                    html.A(
-                        t(lang, "csv"),
-                        id="download-csv",
-                        href="/api/clusters.csv",
-                        className="button link",
-                        download="poles.csv",
-                    ),
-                    html.A(
-                        t(lang, "csv_fr"),
-                        id="download-csv-fr",
-                        href="/api/clusters.csv?sep=%3B",
-                        className="button link",
-                        download="poles.csv",
-                    ),
-                    html.A(
-                        t(lang, "geojson"),
-                        id="download-geojson",
-                        href="/api/clusters.geojson",
-                        className="button link",
-                        download="poles.geojson",
-                    ),
-                    html.A(
-                        t(lang, "download_regions"),
-                        id="download-regions",
-                        href="/api/regions.csv?sep=%3B",
-                        className="button link",
-                        download="regions.csv",
-                    ),
+                    *[
+                        html.A(t(lang, label), id=link_id, href=href, className="button link", download=filename)
+                        for link_id, label, href, filename in DOWNLOADS
+                    ],
                 ],
             ),
             # Every pôle, fetched once from the cacheable API (preloaded by the page head).

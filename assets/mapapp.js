@@ -133,6 +133,18 @@ window.mapapp = (function () {
       return out;
     },
 
+    pickChoropleth: function (mode, perCapita, all) {
+      var none = {colors: {}, labels: {}, legend: null};
+      var data = mode && mode !== "none" ? all[mode + "|" + (perCapita && perCapita.length ? 1 : 0)] : none;
+      if (!data || !data.legend) return [none, []];
+      function el(type, props) { return {type: type, namespace: "dash_html_components", props: props}; }
+      var items = data.legend.rows.map(function (row) {
+        return el("Li", {children: [el("Span", {className: "swatch square", style: {background: row.color}}), row.text]});
+      });
+      var legend = [el("P", {children: el("Strong", {children: data.legend.title})}), el("Ul", {children: items})];
+      if (data.sample) legend.push(el("Span", {className: "badge sample", title: all.badge_title, children: all.badge}));
+      return [data, legend];
+    },
     clickRegion: function () {
       var ctx = window.dash_clientside.callback_context;
       var current = ctx.states["region-filter.value"] || [];

@@ -32,7 +32,7 @@ def create_app(config: Config | None = None):
     import flask
 
     from mapapp.api import create_blueprint
-    from mapapp.data import query
+    from mapapp.data import coverage, query
     from mapapp.data.store import load_store
     from mapapp.serving import configure_compression
     from mapapp.ui import table
@@ -83,6 +83,8 @@ def create_app(config: Config | None = None):
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Build the per-store tables (search keys, coverage, classes) now, not on a visitor's click.
+    coverage.classify(query.region_coverage(store, query.Filters()).set_index("code")["members"])
     app.server.config["MAPAPP_STORE"] = store
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))

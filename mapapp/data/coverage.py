@@ -32,6 +32,7 @@ from mapapp.data.query import (
     _values,
     activity_by_cluster,
     filter_clusters,
+    memoized,
     region_coverage,
 )
 from mapapp.data.query import normalize_text as _normalize_text
@@ -51,7 +52,6 @@ REGION_CODE_PATTERN = "^[0-9]{2}$"  # INSEE region codes: two digits ("06", "84"
 MAX_COMPARED = 4
 MIN_COMPARED = 2
 NO_FILTERS = Filters()
-_SELECTIONS_KEPT = 256  # filters whose selection is remembered per store
 
 
 @dataclass(frozen=True)
@@ -267,16 +267,14 @@ def selected(store: Store, filters: Filters) -> np.ndarray:
     """bool per pôle (in `store.clusters` order): matched by `filters`, region filter ignored
     (every region is compared on the same selection). Remembered per store and filter."""
     key = Filters(themes=filters.themes, phases=filters.phases, q=filters.q)
-    memo = _cached(store, "coverage_selections", lambda _store: {})
-    mask = memo.get(key)
-    if mask is None:
+
+    def compute() -> np.ndarray:
         ids = filter_clusters(store, key)["id"]
         mask = np.zeros(len(store.clusters), dtype=bool)
         mask[pd.Index(store.clusters["id"]).get_indexer(pd.Index(ids.to_numpy()))] = True
-        if len(memo) >= _SELECTIONS_KEPT:
-            memo.pop(next(iter(memo)), None)
-        memo[key] = mask
-    return mask
+        return mask
+
+    return memoized(store, "coverage_selection", key, compute, max_entries=256)
 
 
 def coverage_frame(store: Store, filters: Filters) -> pd.DataFrame:

@@ -240,7 +240,8 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
         funding_eur=stats["funding_eur"].to_numpy(),
         sample=stats["sample"].to_numpy(),
     )
-    out = out.sort_values("name", key=lambda s: s.map(normalize_text), kind="stable")
+    order = _cached(store, "name_order", lambda st: st.clusters["name"].map(normalize_text).rank(method="first"))
+    out = out.iloc[np.argsort(order.to_numpy()[mask], kind="stable")]
     return gpd.GeoDataFrame(out[CLUSTER_COLUMNS], geometry=out.geometry, crs=clusters.crs)
 
 

@@ -78,6 +78,16 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
     }
 
 
+def choropleths(store: Store, lang: str, filters: Filters) -> dict:
+    """Every colouring of the region layer for one selection, keyed "mode|per_100k" (0/1), so
+    switching modes is done in the browser without a server round trip."""
+    return {
+        f"{mode}|{int(per)}": choropleth(store, lang, filters, mode, per)
+        for mode in coverage.MEASURES
+        for per in (False, True)
+    } | {"badge": t(lang, "sample_badge"), "badge_title": t(lang, "sample_note")}
+
+
 def legend(lang: str, data: dict) -> list:
     if not data or not data.get("legend"):
         return []
@@ -217,19 +227,25 @@ def _filters(themes, phase, regions, q) -> Filters:
 
 def register_callbacks(app, store_of) -> None:
     @app.callback(
-        Output("choropleth", "data"),
-        Output("coverage-legend", "children"),
-        Input("coverage-mode", "value"),
-        Input("coverage-per-capita", "value"),
+        Output("choropleths", "data"),
         Input("theme-filter", "value"),
         Input("phase-filter", "value"),
         Input("search", "value"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def recolour(mode, per_capita, themes, phase, q, lang):
-        data = choropleth(store_of(), lang, _filters(themes, phase, [], q), mode, bool(per_capita))
-        return data, legend(lang, data)
+    def recolour(themes, phase, q, lang):
+        return choropleths(store_of(), lang, _filters(themes, phase, [], q))
+
+    app.clientside_callback(
+        ns_call("pickChoropleth"),
+        Output("choropleth", "data"),
+        Output("coverage-legend", "children"),
+        Input("coverage-mode", "value"),
+        Input("coverage-per-capita", "value"),
+        Input("choropleths", "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("region-panel", "children"),

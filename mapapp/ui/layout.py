@@ -80,6 +80,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                 ],
             ),
             dcc.Store(id="choropleth", data=choropleth),
+            dcc.Store(id="choropleths", data=coverage.choropleths(store, lang, state.filters)),
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="selected", data=state.cluster),
         ],

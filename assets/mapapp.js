@@ -145,9 +145,16 @@ window.mapapp = (function () {
       if (data.sample) legend.push(el("Span", {className: "badge sample", title: all.badge_title, children: all.badge}));
       return [data, legend];
     },
+    historicLayer: function (phase, layer, historic, urls) {
+      var isHistoric = historic.indexOf(Number(phase)) !== -1;
+      var old = isHistoric && layer && layer.length;
+      return [!isHistoric, old ? urls.regions_2015 : urls.regions];
+    },
     clickRegion: function () {
       var ctx = window.dash_clientside.callback_context;
       var current = ctx.states["region-filter.value"] || [];
+      var layer = ctx.states["coverage-layer.value"];
+      if (layer && layer.length) return window.dash_clientside.no_update;  // a region of 2015: no filter
       var hit = ctx.triggered.find(function (t) { return t.value && t.value.properties; });
       if (!hit) return window.dash_clientside.no_update;
       var code = hit.value.properties.code;
@@ -274,11 +281,13 @@ window.mapapp = (function () {
     },
 
     // ---- URL: every state change is a permalink; back/forward restore it ----
-    syncUrl: function (themes, phase, regions, q, selected, center, zoom, mode, perCapita, lang, defaultPhase) {
+    syncUrl: function (themes, phase, regions, q, selected, center, zoom, mode, perCapita, layer, lang,
+                       defaultPhase) {
       var params = filterParams(themes, phase === defaultPhase ? null : phase, regions, q);
       if (phase === "all") params.set("phase", "all");
       if (mode && mode !== "none") params.set("mode", mode);
       if (perCapita && perCapita.length) params.set("per", "100k");
+      if (layer && layer.length && ["1", "2", "3"].indexOf(phase) !== -1) params.set("layer", "regions_2015");
       if (selected) params.set("cluster", selected);
       if (lang && lang !== "fr") params.set("lang", lang);
       var view = new URLSearchParams(params);
@@ -304,7 +313,8 @@ window.mapapp = (function () {
         "/api/clusters.csv?" + (api ? api + "&" : "") + "sep=%3B",
         "/api/clusters.geojson?" + api,
         window.location.pathname + "?" + other.toString(),
-        "/api/regions.csv?" + filterParams(themes, phase, [], q).toString() + "&sep=%3B",
+        "/api/regions.csv?" + filterParams(themes, phase, [], q).toString() + "&sep=%3B" +
+          (layer && layer.length && ["1", "2", "3"].indexOf(phase) !== -1 ? "&layer=regions_2015" : ""),
       ];
     },
 

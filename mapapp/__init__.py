@@ -33,7 +33,7 @@ def create_app(config: Config | None = None):
 
     from mapapp.api import create_blueprint
     from mapapp.data import coverage, query
-    from mapapp.data.store import load_store
+    from mapapp.data.store import StoreLoader
     from mapapp.serving import configure_compression
     from mapapp.ui import table
     from mapapp.ui.layout import page_layout, register_callbacks
@@ -73,7 +73,9 @@ def create_app(config: Config | None = None):
             return self._collect_and_register_resources(main)[0]
 
     config = config or Config.from_env()
-    store = load_store(config.geodata_dir, config.data_dir)
+    # The store is re-read when an import publishes a new version: no restart needed.
+    loader = StoreLoader(config.geodata_dir, config.data_dir, config.database_url)
+    store = loader.get()
     app = MapDash(
         __name__,
         title="Carte des pôles de compétitivité",
@@ -85,18 +87,17 @@ def create_app(config: Config | None = None):
     )
     # Build the per-store tables (search keys, coverage, classes) now, not on a visitor's click.
     coverage.classify(query.region_coverage(store, query.Filters()).set_index("code")["members"])
-    app.server.config["MAPAPP_STORE"] = store
+    app.server.config["MAPAPP_STORE_LOADER"] = loader
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
     configure_compression(app.server)
-    vocab = query.vocabulary(store)
-    cluster_ids = set(store.clusters["id"])
 
     def serve_layout():
         # The renderer fetches the layout from the page itself: the page's URL (path and query)
         # is the request's referrer, so the first render already shows the permalinked view.
         page_url = flask.request.referrer if flask.has_request_context() else None
-        state = parse_view_state(args_from_url(page_url), vocab, cluster_ids)
+        store = loader.get()
+        state = parse_view_state(args_from_url(page_url), query.vocabulary(store), set(store.clusters["id"]))
         embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
         return page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
 
@@ -109,5 +110,5 @@ def create_app(config: Config | None = None):
             flask.abort(404)
 
     app.layout = serve_layout
-    register_callbacks(app, lambda: store)
+    register_callbacks(app, loader.get)
     return app

@@ -1,4 +1,4 @@
-"""Command line: `python -m mapapp serve | build-geodata | build-sample | validate | export`."""
+"""Command line: `python -m mapapp serve | build-geodata | build-sample | validate | export | import`."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _build_sample(args: argparse.Namespace, config: Config) -> int:
 def _validate(args: argparse.Namespace, config: Config) -> int:
     from mapapp.data.validate import validate_all
 
-    report = validate_all(config.geodata_dir, config.data_dir)
+    report = validate_all(config.geodata_dir, config.data_dir, config.database_url)
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -58,7 +58,7 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     from mapapp.data.exports import clusters_csv, clusters_geojson, regions_csv, regions_json
     from mapapp.data.store import load_store
 
-    store = load_store(config.geodata_dir, config.data_dir)
+    store = load_store(config.geodata_dir, config.data_dir, config.database_url)
     try:
         filters = query.parse_filters(
             {"theme": args.theme, "phase": args.phase, "region": args.region, "q": args.q},
@@ -70,11 +70,59 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     if args.table == "clusters":
         data = clusters_geojson(store, filters) if args.format == "geojson" else clusters_csv(store, filters)
     else:
-        data = regions_json(store, filters) if args.format == "json" else regions_csv(store, filters)
+        layer = args.layer or "regions"
+        data = (
+            regions_json(store, filters, layer) if args.format == "json" else regions_csv(store, filters, layer=layer)
+        )
     if args.output and args.output != "-":
         Path(args.output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    from mapapp.data.store import load_store
+    from mapapp.ingest import read_import
+    from mapapp.ingest.apply import apply_import
+    from mapapp.storage import NothingToRollBack, StoreChanged, open_backend
+
+    backend = open_backend(config.data_dir, config.database_url)
+    if args.rollback:
+        if args.kind or args.file:
+            print("error: --rollback takes no table and no file", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            backend.rollback()
+        except NothingToRollBack as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"rolled back: now {backend.describe()}")
+        return 0
+    if not args.kind or not args.file:
+        print("error: give a table and a file (import members FILE), or --rollback", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path.name}:1:1: no such file: {path}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    store = load_store(config.geodata_dir, config.data_dir, config.database_url)
+    result = read_import(args.kind, path, store, sheet=args.sheet, source=args.source, as_of=args.as_of)
+    if result.errors:
+        print(result.report(), file=sys.stderr)
+        print(f"nothing written: {len(result.errors)} error(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        plan = apply_import(backend, result, args.mode, dry_run=args.dry_run, expected_version=store.version)
+    except StoreChanged as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if plan.errors:
+        print(plan.report(), file=sys.stderr)
+        print(f"nothing written: {len(plan.errors)} error(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(result.report())
+    print(plan.report())
     return 0
 
 
@@ -108,8 +156,24 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("theme", "phase", "region"):
         export.add_argument(f"--{name}", action="append", help="repeat or separate with commas")
     export.add_argument("--q", help="text search over names and former names")
+    export.add_argument("--layer", choices=["regions", "regions_2015"], help="regions: today's 18 or the 27 of 2015")
     export.add_argument("-o", "--output")
     export.set_defaults(run=_export)
+
+    imp = sub.add_parser("import", help="import a real file into the store (or --rollback the last import)")
+    imp.add_argument("kind", nargs="?", choices=["clusters", "members", "projects", "funding"], metavar="TABLE")
+    imp.add_argument("file", nargs="?", metavar="FILE", help="CSV, XLSX, GeoJSON or SCDL subventions file")
+    imp.add_argument("--dry-run", action="store_true", help="print what would be added, updated, removed")
+    imp.add_argument("--source", help="where the data comes from (default: the file's column, else its name)")
+    imp.add_argument("--as-of", help="date the data is true at, YYYY-MM-DD (default: the file's column, else today)")
+    mode = imp.add_mutually_exclusive_group()
+    mode.add_argument("--merge", dest="mode", action="store_const", const="merge", help="upsert by key (default)")
+    mode.add_argument(
+        "--replace", dest="mode", action="store_const", const="replace", help="replace all rows of the file's pôles"
+    )
+    imp.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    imp.add_argument("--rollback", action="store_true", help="restore the store as it was before the last import")
+    imp.set_defaults(run=_import, mode="merge")
     return parser
 
 

@@ -17,12 +17,22 @@ WEB_LAYERS = ("regions", "departements", "regions_2015")
 
 
 def _store():
-    return current_app.config["MAPAPP_STORE"]
+    return current_app.config["MAPAPP_STORE_LOADER"].get()
 
 
 def _filters() -> query.Filters:
     params = {name: request.args.getlist(name) or None for name in query.FILTER_PARAMETERS}
     return query.parse_filters(params, query.vocabulary(_store()))
+
+
+def _region_layer() -> str:
+    """The `layer` parameter of the regions table: "regions" (default) or "regions_2015"."""
+    from mapapp.data.coverage import check_layer
+
+    values = [value.strip() for value in request.args.getlist("layer") if value.strip()]
+    if len(values) > 1:
+        raise query.FilterError("layer", "given more than once; expected one of regions, regions_2015")
+    return check_layer(values[0] if values else "regions")
 
 
 def _csv_separator() -> str:
@@ -73,12 +83,14 @@ def create_blueprint(web_dir: Path) -> Blueprint:
 
     @bp.get("/api/regions")
     def regions():
-        return Response(exports.regions_json(_store(), _filters()), mimetype="application/json")
+        filters, layer = _filters(), _region_layer()
+        return Response(exports.regions_json(_store(), filters, layer), mimetype="application/json")
 
     @bp.get("/api/regions.csv")
     def regions_csv():
-        filters, sep = _filters(), _csv_separator()
-        return _download(exports.regions_csv(_store(), filters, sep), "text/csv; charset=utf-8", "regions.csv")
+        filters, sep, layer = _filters(), _csv_separator(), _region_layer()
+        data = exports.regions_csv(_store(), filters, sep, layer)
+        return _download(data, "text/csv; charset=utf-8", f"{layer}.csv")
 
     # Imported here: mapapp.openapi reads this module's WEB_LAYERS.
     from mapapp.data.coverage import compare_regions, is_region_code, parse_compared_regions, region_profile

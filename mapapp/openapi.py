@@ -87,7 +87,11 @@ def _region_row_schema(store: Store) -> dict:
             properties[column] = _NULLABLE_NUMBER
         else:
             properties[column] = _STRING
-    return _object(properties, "One current region: pôles seated and active, members, projects, funding.")
+    return _object(
+        properties,
+        "One region (current, or before 2016 with `layer=regions_2015`): pôles seated and active, members,"
+        " projects, funding.",
+    )
 
 
 def _profile_schema() -> dict:
@@ -403,6 +407,19 @@ def _parameters(store: Store) -> dict:
             },
             "example": regions[-coverage.MIN_COMPARED :],
         },
+        "region_layer": {
+            "name": "layer",
+            "in": "query",
+            "required": False,
+            "description": (
+                "Region layer: `regions`, the 18 current regions, or `regions_2015`, the 27 regions in force"
+                " before 2016 (to read phases 1-3 against the map of the time). On `regions_2015` members and"
+                " seats are placed by their commune's département, and a pôle is active in an old region when"
+                " the old region lies inside one of its (current) regions of activity."
+            ),
+            "schema": {"type": "string", "enum": list(coverage.REGION_LAYERS), "default": "regions"},
+            "example": "regions_2015",
+        },
         "layer": {
             "name": "layer",
             "in": "path",
@@ -439,6 +456,7 @@ def _get(summary: str, parameters: list[str], ok: dict, errors: dict | None = No
 def _paths() -> dict:
     filters = list(query.FILTER_PARAMETERS)
     bad_filter = {"400": _error("A filter parameter has a bad value; `parameter` names it.")}
+    bad_layer = {"400": _error("A filter parameter or `layer` has a bad value; `parameter` names it.")}
     csv_text = {"type": "string", "description": "UTF-8 with BOM; formula-like cells prefixed with an apostrophe."}
     cluster_csv = dict(
         csv_text, description=csv_text["description"] + " Columns: " + ", ".join(exports.CSV_CLUSTER_COLUMNS)
@@ -475,15 +493,15 @@ def _paths() -> dict:
         ),
         "/api/regions": _get(
             "Per region figures for the pôles matching the filters (region filter ignored)",
-            filters,
-            _ok("One row per current region.", JSON, regions),
-            bad_filter,
+            [*filters, "region_layer"],
+            _ok("One row per region of the layer: 18 current regions, or 27 before 2016.", JSON, regions),
+            bad_layer,
         ),
         "/api/regions.csv": _get(
             "Per region figures, as CSV",
-            [*filters, "sep"],
-            _ok("One row per current region, as an attachment.", CSV, csv_text, download=True),
-            bad_filter,
+            [*filters, "sep", "region_layer"],
+            _ok("One row per region of the layer, as an attachment.", CSV, csv_text, download=True),
+            bad_layer,
         ),
         "/api/regions/{region}": _get(
             "Profile of one region for the pôles matching the filters (region filter ignored)",

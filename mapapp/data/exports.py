@@ -89,11 +89,11 @@ def clusters_csv(store: Store, filters: Filters, sep: str = ",") -> bytes:
     return _csv_bytes(frame[CSV_CLUSTER_COLUMNS], sep)
 
 
-def regions_csv(store: Store, filters: Filters, sep: str = ",") -> bytes:
-    return _csv_bytes(region_coverage(store, filters), sep)
+def regions_csv(store: Store, filters: Filters, sep: str = ",", layer: str = "regions") -> bytes:
+    return _csv_bytes(region_coverage(store, filters, layer=layer), sep)
 
 
-def regions_json(store: Store, filters: Filters) -> bytes:
-    table = region_coverage(store, filters)
+def regions_json(store: Store, filters: Filters, layer: str = "regions") -> bytes:
+    table = region_coverage(store, filters, layer=layer)
     rows = [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

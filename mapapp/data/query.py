@@ -245,8 +245,8 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out[CLUSTER_COLUMNS], geometry=out.geometry, crs=clusters.crs)
 
 
-def region_coverage(store: Store, filters: Filters) -> pd.DataFrame:
-    """Per current region (in `store.regions` order), for the pôles matching `filters` (region
+def region_coverage(store: Store, filters: Filters, layer: str = "regions") -> pd.DataFrame:
+    """Per region of `layer` (in the layer's order), for the pôles matching `filters` (region
     filter ignored, so every region is compared on the same selection):
 
     - clusters_seated: pôles whose seat is in the region (sums to the selection's placed pôles);
@@ -256,8 +256,20 @@ def region_coverage(store: Store, filters: Filters) -> pd.DataFrame:
     - the same per 100,000 inhabitants (NaN where the population is unknown: Mayotte);
     - sample: whether any figure of the selection is sample data.
 
-    Sums of a per-pôle table built once per store (`coverage.coverage_table`): a few ms at 100×.
+    `layer`: "regions" (default), the 18 current regions (`store.regions`); or "regions_2015",
+    the 27 regions in force before 2016 (`store.regions_2015`: codes, names, population). On the
+    old layer, members are placed by their commune's département and pôles (so projects and
+    funding) by their seat commune's département (`geo.layers.regions_2015_table`). Regions of
+    activity are recorded as current regions, so "active" there is a convention: a pôle is
+    active in an old region when the old region lies inside one of its current regions of
+    activity (each old region lies in exactly one current region, that of its départements in
+    the gazetteer); e.g. a pôle active in Grand Est (44) is active in Alsace, Lorraine and
+    Champagne-Ardenne. Seated, members, projects and funding sum over the 27 old regions to the
+    same totals as over the 18 current ones. An unknown layer raises FilterError naming `layer`.
+
+    Sums of a per-pôle table built once per store and layer (`coverage.coverage_table`): a few
+    ms at 100×.
     """
     from mapapp.data.coverage import coverage_frame  # coverage builds on this module
 
-    return coverage_frame(store, filters)
+    return coverage_frame(store, filters, layer)

@@ -29,6 +29,8 @@ class Store:
 
     Attributes:
         regions: 18 current regions (code, name, population, geometry).
+        regions_2015: the 27 regions in force before 2016 (code, name, population, geometry);
+            None in hand-made stores that do without (their population is then unknown).
         communes: the gazetteer (code, name, departement_code, region_code, population, point).
         themes: theme vocabulary (id, label_fr, label_en, color).
         phases: the five phases with their aims and published figures, each with its source.
@@ -38,6 +40,7 @@ class Store:
         labels: label decisions (cluster_id, phase, date, status, application, source, as_of).
         members, projects, funding: activity tables (may be empty).
         web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
+        web_regions_2015: the same for the pre-2016 regions.
         cache: figures derived from the frames above, computed once by the query module.
         version: the activity tables' version (`mapapp.storage`): changes with every import.
     """
@@ -51,7 +54,9 @@ class Store:
     members: pd.DataFrame
     projects: pd.DataFrame
     funding: pd.DataFrame
+    regions_2015: gpd.GeoDataFrame | None = field(default=None, repr=False)
     web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
+    web_regions_2015: dict = field(default_factory=dict, repr=False)
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived, per store
     version: str = field(default="", compare=False)
 
@@ -128,7 +133,9 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
         clusters=clusters,
         labels=labels,
         **activity,
+        regions_2015=read_layer(geodata_dir, "regions_2015"),
         web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
+        web_regions_2015=json.loads((geodata_dir / "web" / "regions_2015.geojson").read_bytes()),
         version=version,
     )
 

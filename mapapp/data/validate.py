@@ -119,11 +119,11 @@ def referential_errors(store: Store) -> list[DataError]:
     return errors
 
 
-def validate_all(geodata_dir: Path, data_dir: Path) -> ValidationReport:
+def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> ValidationReport:
     report = ValidationReport()
     report.errors += _frictionless_errors(geodata_dir)
     try:
-        store = load_store(geodata_dir, data_dir)
+        store = load_store(geodata_dir, data_dir, database_url)
     except DataValidationError as exc:
         report.errors += exc.errors
         return report

@@ -328,3 +328,21 @@ def match_headers(kind: str, headers: list[str]) -> tuple[dict[str, int], list[s
                 break
     ignored = [h for i, h in enumerate(headers) if i + 1 not in taken.values()]
     return taken, ignored
+
+
+def columns_markdown() -> str:
+    """The accepted columns of every import as a Markdown table: the README's import section is
+    generated from here (`tests/storage/test_import_docs.py` checks they are equal).
+
+    >>> print(columns_markdown().splitlines()[0])
+    | table | column | required | accepted headers (case, accents, spaces and punctuation ignored) |
+    """
+    lines = [
+        "| table | column | required | accepted headers (case, accents, spaces and punctuation ignored) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind, (required, optional) in IMPORT_FIELDS.items():
+        for name in (*required, *optional):
+            aliases = ", ".join(f"`{alias}`" for alias in COLUMN_ALIASES[name])
+            lines.append(f"| {kind} | {name} | {'yes' if name in required else ''} | {aliases} |")
+    return "\n".join(lines)

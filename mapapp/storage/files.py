@@ -39,7 +39,7 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -203,7 +203,7 @@ class FilesBackend:
             meta = {
                 "version": version,
                 "parent": parent,
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "note": note,
                 "tables": sorted(tables),
             }

@@ -13,13 +13,15 @@ from mapapp.i18n import format_eur, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
 from mapapp.ui.profile import bar_table, sample_badge, stacked_years
 from mapapp.ui.state import COVERAGE_MODES as MODES
+from mapapp.ui.state import HISTORIC_PHASES
 
 PALETTE = ("#e8edff", "#b6c5f5", "#7f98e8", "#4463d0", "#000091")  # light to dark, blue France
 NA_COLOR = "#d9d9d9"
 CLASSES = 5
+REGION_LAYER_URLS = {"regions": "/geodata/regions.geojson", "regions_2015": "/geodata/regions_2015.geojson"}
 
 
-def coverage_controls(lang: str, mode: str, per_capita: bool) -> html.Fieldset:
+def coverage_controls(lang: str, mode: str, per_capita: bool, layer: str, phase: int | None) -> html.Fieldset:
     return html.Fieldset(
         [
             html.Legend(t(lang, "coverage")),
@@ -33,6 +35,15 @@ def coverage_controls(lang: str, mode: str, per_capita: bool) -> html.Fieldset:
                 id="coverage-per-capita",
                 options=[{"label": t(lang, "per_100k"), "value": "per_100k"}],
                 value=["per_100k"] if per_capita else [],
+            ),
+            html.Div(
+                id="coverage-layer-box",
+                hidden=phase not in HISTORIC_PHASES,
+                children=dcc.Checklist(
+                    id="coverage-layer",
+                    options=[{"label": t(lang, "layer_2015"), "value": "regions_2015"}],
+                    value=["regions_2015"] if layer == "regions_2015" else [],
+                ),
             ),
         ]
     )
@@ -48,12 +59,12 @@ def _format(lang: str, measure: str, value: float | None, per_capita: bool) -> s
     return format_number(lang, value, digits=2 if per_capita else 0)
 
 
-def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita: bool) -> dict:
+def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita: bool, layer: str = "regions") -> dict:
     """Colours, tooltip texts and legend of the region layer for one mode (none: plain map)."""
     if mode not in coverage.MEASURES:
         return {"colors": {}, "labels": {}, "legend": None}
     column = f"{mode}_per_100k" if per_capita else mode
-    figures = region_coverage(store, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    figures = region_coverage(store, Filters(themes=filters.themes, phases=filters.phases, q=filters.q), layer=layer)
     values = dict(zip(figures["code"], figures[column], strict=True))
     classes = coverage.classify(values, k=CLASSES, scheme="quantiles")
     colors = {code: (PALETTE[c] if c is not None else NA_COLOR) for code, c in classes["classes"].items()}
@@ -78,11 +89,11 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
     }
 
 
-def choropleths(store: Store, lang: str, filters: Filters) -> dict:
+def choropleths(store: Store, lang: str, filters: Filters, layer: str = "regions") -> dict:
     """Every colouring of the region layer for one selection, keyed "mode|per_100k" (0/1), so
     switching modes is done in the browser without a server round trip."""
     return {
-        f"{mode}|{int(per)}": choropleth(store, lang, filters, mode, per)
+        f"{mode}|{int(per)}": choropleth(store, lang, filters, mode, per, layer)
         for mode in coverage.MEASURES
         for per in (False, True)
     } | {"badge": t(lang, "sample_badge"), "badge_title": t(lang, "sample_note")}
@@ -220,6 +231,11 @@ def region_children(store: Store, lang: str, filters: Filters, cluster: str | No
     return []
 
 
+def _layer(layer, phase) -> str:
+    historic = phase not in (None, "all") and int(phase) in HISTORIC_PHASES
+    return "regions_2015" if historic and layer else "regions"
+
+
 def _filters(themes, phase, regions, q) -> Filters:
     phases = () if not phase or phase == "all" else (int(phase),)
     return Filters(themes=tuple(themes or ()), phases=phases, regions=tuple(regions or ()), q=(q or "").strip())
@@ -231,11 +247,21 @@ def register_callbacks(app, store_of) -> None:
         Input("theme-filter", "value"),
         Input("phase-filter", "value"),
         Input("search", "value"),
+        Input("coverage-layer", "value"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def recolour(themes, phase, q, lang):
-        return choropleths(store_of(), lang, _filters(themes, phase, [], q))
+    def recolour(themes, phase, q, layer, lang):
+        return choropleths(store_of(), lang, _filters(themes, phase, [], q), _layer(layer, phase))
+
+    app.clientside_callback(
+        ns_call("historicLayer", list(HISTORIC_PHASES), REGION_LAYER_URLS),
+        Output("coverage-layer-box", "hidden"),
+        Output("map-regions", "url"),
+        Input("phase-filter", "value"),
+        Input("coverage-layer", "value"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(
         ns_call("pickChoropleth"),
@@ -268,5 +294,6 @@ def register_callbacks(app, store_of) -> None:
         Output("region-filter", "value", allow_duplicate=True),
         *[Input(f"{prefix}-regions", "clickData") for prefix in MAP_PREFIXES],
         State("region-filter", "value"),
+        State("coverage-layer", "value"),
         prevent_initial_call=True,
     )

@@ -114,7 +114,9 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                     ),
                 ]
             ),
-            coverage_controls(lang, state.mode, state.per_capita),
+            coverage_controls(
+                lang, state.mode, state.per_capita, state.layer, filters.phases[0] if filters.phases else None
+            ),
             html.Div(
                 className="filter-actions",
                 children=[

@@ -23,7 +23,7 @@ def _unplaced(store: Store, lang: str) -> html.P | None:
 
 def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
     lang = state.lang
-    choropleth = coverage.choropleth(store, lang, state.filters, state.mode, state.per_capita)
+    choropleth = coverage.choropleth(store, lang, state.filters, state.mode, state.per_capita, state.layer)
     other = "en" if lang == "fr" else "fr"
     switch = html.A(
         t(lang, "lang_switch"),
@@ -61,6 +61,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 state.view,
                                 profile.footprint(store, state.cluster),
                                 legend=coverage.legend(lang, choropleth),
+                                layer=state.layer,
                             ),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
@@ -80,7 +81,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                 ],
             ),
             dcc.Store(id="choropleth", data=choropleth),
-            dcc.Store(id="choropleths", data=coverage.choropleths(store, lang, state.filters)),
+            dcc.Store(id="choropleths", data=coverage.choropleths(store, lang, state.filters, state.layer)),
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="selected", data=state.cluster),
         ],
@@ -109,5 +110,6 @@ def register_callbacks(app, store_of) -> None:
         Input("map", "zoom"),
         Input("coverage-mode", "value"),
         Input("coverage-per-capita", "value"),
+        Input("coverage-layer", "value"),
         State("lang", "data"),
     )

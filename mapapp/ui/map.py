@@ -42,7 +42,14 @@ def region_feature(store: Store, code: str) -> dict:
 
 
 def _layers(
-    store: Store, config: Config, prefix: str, lang: str, selected_regions: list[str], code=None, footprint=None
+    store: Store,
+    config: Config,
+    prefix: str,
+    lang: str,
+    selected_regions: list[str],
+    code=None,
+    footprint=None,
+    layer: str = "regions",
 ) -> list:
     layers = []
     if config.tile_url:
@@ -50,7 +57,7 @@ def _layers(
     layers += [
         dl.GeoJSON(
             id=f"{prefix}-regions",
-            **({"data": region_feature(store, code)} if code else {"url": REGIONS_URL}),
+            **({"data": region_feature(store, code)} if code else {"url": f"/geodata/{layer}.geojson"}),
             style=ns("regionStyle"),
             onEachFeature=ns("regionTooltip"),
             hoverStyle=ns("regionHover"),
@@ -86,6 +93,7 @@ def map_view(
     view,
     footprint: dict | None = None,
     legend: list | None = None,
+    layer: str = "regions",
 ) -> html.Div:
     """The main map plus one small inset per overseas region, so all of France is in view."""
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
@@ -130,7 +138,7 @@ def map_view(
                     id="map",
                     zoomSnap=0.25,
                     trackViewport=True,
-                    children=_layers(store, config, "map", lang, selected_regions, footprint=footprint),
+                    children=_layers(store, config, "map", lang, selected_regions, footprint=footprint, layer=layer),
                     className="main-map",
                     attributionControl=bool(config.tile_url),
                     **placement,

@@ -19,6 +19,8 @@ VIEW_PARAMETERS = ("lat", "lon", "zoom")
 ALL_PHASES = "all"  # `phase=all` in a page URL; no `phase` means the current phase: today's pôles
 ZOOM_RANGE = (2.0, 18.0)
 COVERAGE_MODES = ("none", *MEASURES)
+REGION_LAYERS = ("regions", "regions_2015")
+HISTORIC_PHASES = (1, 2, 3)  # phases whose regions were the 27 of before 2016
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ViewState:
     view: tuple[float, float, float] | None = None  # lat, lon, zoom
     mode: str = "none"  # what colours the regions (see ui.coverage.MODES)
     per_capita: bool = False
+    layer: str = "regions"  # or "regions_2015": the regions of the time, for phases 1-3
     notices: tuple[str, ...] = field(default=())
 
 
@@ -93,6 +96,13 @@ def parse_view_state(args: Mapping[str, list[str]], vocab: query.Vocabulary, clu
     if per not in ("", "100k"):
         notices.append(f"per: unknown value {per[:10]!r}; expected 100k")
 
+    layer = (args.get("layer") or ["regions"])[0]
+    if layer not in REGION_LAYERS:
+        notices.append(f"layer: unknown layer {layer[:20]!r}; expected regions or regions_2015")
+        layer = "regions"
+    if layer != "regions" and not (filters.phases and filters.phases[0] in HISTORIC_PHASES):
+        layer = "regions"  # the regions of 2015 only make sense for phases 1 to 3
+
     view = None
     if any(name in args for name in VIEW_PARAMETERS):
         numbers = [_float((args.get(name) or [""])[0]) for name in VIEW_PARAMETERS]
@@ -102,6 +112,7 @@ def parse_view_state(args: Mapping[str, list[str]], vocab: query.Vocabulary, clu
         else:
             view = (lat, lon, zoom)
     return ViewState(
+        layer=layer,
         filters=filters,
         cluster=cluster,
         lang=lang,

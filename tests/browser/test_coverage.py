@@ -73,3 +73,22 @@ def test_clicking_a_region_opens_its_profile(page, live_server):
     page.wait_for_selector("#region-title")
     assert page.locator("#region-title").text_content() == "La Réunion"
     assert "region=04" in page.url
+
+
+def test_phases_before_2016_offer_the_regions_of_the_time(page, live_server):
+    page.goto(f"{live_server.url}/?mode=clusters_seated")
+    page.wait_for_selector("#map .leaflet-overlay-pane path", state="attached")
+    assert page.locator("#coverage-layer-box").is_hidden()  # phase 5: today's regions only
+    page.locator("#phase-filter input[value='2']").click()
+    page.wait_for_selector("#coverage-layer-box", state="visible")
+    page.locator("#coverage-layer input").click()
+    page.wait_for_function("() => document.querySelectorAll('#map .leaflet-overlay-pane path').length === 27")
+    page.wait_for_function("() => location.search.includes('layer=regions_2015')")
+    page.wait_for_function("() => document.querySelector('#coverage-legend').innerText.includes('pôles sièges')")
+    fills = page.evaluate(
+        "[...document.querySelectorAll('#map .leaflet-overlay-pane path')].map(p => p.getAttribute('fill'))"
+    )
+    assert len(set(fills)) >= 3
+    page.locator("#phase-filter input[value='5']").click()
+    page.wait_for_function("() => document.querySelectorAll('#map .leaflet-overlay-pane path').length === 18")
+    assert page.console_errors == []

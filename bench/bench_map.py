@@ -237,12 +237,13 @@ class GunicornServer:
             "2",
             "--threads",
             "4",
-            "mapapp:create_app().server",
+            "--preload",  # build the app once, then fork the workers
+            "mapapp.wsgi:server",
         ]
         self.proc = subprocess.Popen(
             command, cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        for _ in range(600):
+        for _ in range(1800):  # up to 3 minutes: at 100x the store takes a while to load
             try:
                 http_get(self.url + "/healthz")
                 return self

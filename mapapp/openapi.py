@@ -18,7 +18,7 @@ from mapapp.api import WEB_LAYERS
 from mapapp.data import coverage, exports, query
 from mapapp.data.labels import PHASES
 from mapapp.data.profile import CLUSTER_ID_MAX_LENGTH, CLUSTER_ID_PATTERN, MEMBER_CATEGORIES
-from mapapp.data.query import _cached
+from mapapp.data.query import cached
 from mapapp.data.store import Store
 
 GEOJSON = "application/geo+json"
@@ -535,7 +535,7 @@ def openapi_document(store: Store) -> dict:
     >>> doc["components"]["parameters"]["phase"]["schema"]["items"]["enum"]  # doctest: +SKIP
     [1, 2, 3, 4, 5]
     """
-    return copy.deepcopy(_cached(store, "openapi", _build))
+    return copy.deepcopy(cached(store, "openapi", _build))
 
 
 def _build(store: Store) -> dict:

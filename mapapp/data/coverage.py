@@ -35,9 +35,9 @@ from mapapp.data.profile import MEMBER_CATEGORIES, _plain
 from mapapp.data.query import (
     FilterError,
     Filters,
-    _cached,
     _values,
     activity_by_cluster,
+    cached,
     filter_clusters,
     memoized,
     region_coverage,
@@ -200,13 +200,13 @@ def layer_regions(store: Store, layer: str = "regions") -> pd.DataFrame:
         table = regions_2015_table()
         return pd.DataFrame({"code": table["code"], "name": table["name"], "population": np.nan})
 
-    return _cached(store, "regions_2015_fallback", unknown_population)
+    return cached(store, "regions_2015_fallback", unknown_population)
 
 
 def coverage_table(store: Store, layer: str = "regions") -> CoverageTable:
     """The per-pôle × per-region table of `layer`, computed once per store and layer."""
     name = "coverage_table" if check_layer(layer) == "regions" else f"coverage_table:{layer}"
-    return _cached(store, name, lambda st: _build_table(st, layer))
+    return cached(store, name, lambda st: _build_table(st, layer))
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
@@ -270,7 +270,7 @@ def _build_table(store: Store, layer: str = "regions") -> CoverageTable:
     cube = np.bincount(cell, minlength=n_clusters * n_regions * n_categories)
     cube = cube.reshape(n_clusters, n_regions, n_categories).astype(np.int64)
 
-    activity = _cached(store, "activity", activity_by_cluster).reindex(cluster_index)
+    activity = cached(store, "activity", activity_by_cluster).reindex(cluster_index)
     names = clusters["name"].map(_normalize_text).to_numpy()
     name_order = np.empty(n_clusters, dtype=np.int64)
     name_order[np.lexsort((clusters["id"].to_numpy(), names))] = np.arange(n_clusters)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from mapapp.data.query import _cached, normalize_text
+from mapapp.data.query import cached, normalize_text
 from mapapp.data.store import Store
 
 MEMBER_CATEGORIES = ("large", "eti", "sme", "research", "training", "other")
@@ -37,7 +37,7 @@ def _rows_by_cluster(store: Store) -> dict[str, dict[str, np.ndarray]]:
 
 
 def _rows(store: Store, table: str, cluster_id: str) -> pd.DataFrame:
-    positions = _cached(store, "profile_rows", _rows_by_cluster)[table].get(cluster_id)
+    positions = cached(store, "profile_rows", _rows_by_cluster)[table].get(cluster_id)
     frame = getattr(store, table)
     return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
 
@@ -102,7 +102,7 @@ def _members(store: Store, members: pd.DataFrame) -> dict:
             "name": members["name"],
             "category": members["category"],
             "commune_code": members["commune_code"],
-            "commune_name": members["commune_code"].map(_cached(store, "commune_names", _commune_names)),
+            "commune_name": members["commune_code"].map(cached(store, "commune_names", _commune_names)),
             "lon": members.geometry.x.where(located).round(5),
             "lat": members.geometry.y.where(located).round(5),
             "since": members["since"],
@@ -127,7 +127,7 @@ def _projects(store: Store, projects: pd.DataFrame, funding: pd.DataFrame, membe
     wanted = pd.Index([p for ids in partner_ids for p in ids if p]).unique()
     names = pd.Series(members["name"].to_numpy(), index=members["member_id"].to_numpy())
     if not wanted.isin(names.index).all():
-        names = _cached(store, "member_names", _member_names)
+        names = cached(store, "member_names", _member_names)
     names = names[~names.index.duplicated()].reindex(wanted)
     items = pd.DataFrame(
         {

@@ -150,7 +150,7 @@ def normalize_text(text: str) -> str:
 def search_keys(store: Store) -> pd.Series:
     """Per pôle (in `store.clusters` order), the normalised names it can be found by: its name, former names, and the
     names of the pôles merged into it (so "mov'eo" also finds Mov'eo's successor)."""
-    return _cached(store, "search_keys", _compute_search_keys)
+    return cached(store, "search_keys", _compute_search_keys)
 
 
 def _compute_search_keys(store: Store) -> pd.Series:
@@ -200,7 +200,9 @@ def memoized(store: Store, name: str, key, compute, max_entries: int = 128):
     return value
 
 
-def _cached(store: Store, name: str, compute):
+def cached(store: Store, name: str, compute):
+    """`compute(store)` once per store, kept in `store.cache` under `name`: the one place derived
+    tables (search keys, coverage table, gazetteer index…) are built and shared."""
     cache = store.cache
     if name not in cache:
         cache[name] = compute(store)
@@ -232,7 +234,7 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
             keys = search_keys(store)
             mask &= keys.str.contains(needle, regex=False).to_numpy(dtype=bool)
     selected = clusters[mask]
-    stats = _cached(store, "activity", activity_by_cluster).loc[selected["id"]]
+    stats = cached(store, "activity", activity_by_cluster).loc[selected["id"]]
     out = selected.drop(columns=["sample"]).assign(
         phases=selected["phases"].map(lambda ps: "|".join(str(p) for p in ps)),
         members=stats["members"].to_numpy(),
@@ -240,7 +242,7 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
         funding_eur=stats["funding_eur"].to_numpy(),
         sample=stats["sample"].to_numpy(),
     )
-    order = _cached(store, "name_order", lambda st: st.clusters["name"].map(normalize_text).rank(method="first"))
+    order = cached(store, "name_order", lambda st: st.clusters["name"].map(normalize_text).rank(method="first"))
     out = out.iloc[np.argsort(order.to_numpy()[mask], kind="stable")]
     return gpd.GeoDataFrame(out[CLUSTER_COLUMNS], geometry=out.geometry, crs=clusters.crs)
 

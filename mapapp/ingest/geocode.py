@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapapp.data.query import normalize_text
+from mapapp.data.query import cached, normalize_text
 from mapapp.data.store import Store
 from mapapp.ingest.french import is_blank, parse_number
 
@@ -86,10 +86,7 @@ class Gazetteer:
     @classmethod
     def of(cls, store: Store) -> Gazetteer:
         """The gazetteer of `store`, built once per store."""
-        key = "ingest.gazetteer"
-        if key not in store.cache:
-            store.cache[key] = cls(store)
-        return store.cache[key]
+        return cached(store, "ingest.gazetteer", cls)
 
     def describe(self, codes) -> str:
         rows = self.communes.set_index("code").loc[list(codes)[:MAX_CANDIDATES]]

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from mapapp.data.query import normalize_text
+from mapapp.data.query import cached, normalize_text
 from mapapp.data.store import Store
 from mapapp.ingest.french import is_blank
 
@@ -83,10 +83,7 @@ class ClusterIndex:
     @classmethod
     def of(cls, store: Store) -> ClusterIndex:
         """The index of `store`, built once per store."""
-        key = "ingest.cluster_index"
-        if key not in store.cache:
-            store.cache[key] = cls(store)
-        return store.cache[key]
+        return cached(store, "ingest.cluster_index", cls)
 
     def lookup(self, value: str) -> tuple[str, str]:
         """(cluster id, "") or ("", error message) for one cell."""

@@ -28,6 +28,11 @@ def luhn_siren(prefix: str) -> str:
     raise AssertionError
 
 
+def luhn_siret(siren: str, nic: str = "0001") -> str:
+    """A valid SIRET: the SIREN, the first 4 NIC digits + the Luhn check digit of all 14."""
+    return luhn_siren(siren + nic[:4])
+
+
 # (pôle as written, name, category as written, INSEE code, commune as written, postcode, lon, lat,
 #  SIREN, joined)
 MEMBERS = [
@@ -128,3 +133,97 @@ def write_xlsx(path: Path, header: list[str], rows: list[list], title: str = "Me
     workbook.create_sheet("Notes").append(["not the data"])
     workbook.save(path)
     return path
+
+
+# A region's grant file in the national SCDL `subventions` 2.x format (schema.data.gouv.fr
+# "scdl/subventions"), valid against the published schema: its columns in the published order,
+# SIRETs of 14 digits with a good Luhn key, ISO dates, "." decimals, notificationUE "oui"/"non".
+# The constraints are restated in scdl_subventions.schema.json and checked in test_ingest_scdl.py.
+SCDL_COLUMNS = (
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+)
+SCDL_REGION = ("Région Bretagne", "23350001600040")
+SCDL_BPIFRANCE = ("Bpifrance", luhn_siret("320252489", "0003"))  # the SIREN; a made-up NIC
+
+
+def scdl_grant(
+    attributor: tuple[str, str],
+    reference: str,
+    siret: str,
+    objet: str,
+    montant: str,
+    share: str = "1.00",
+    signed: str = "2023-06-27",
+    name: str = "Bénéficiaire",
+    paid: str = "2023-07-01/2024-06-30",
+    notified: bool = False,
+    rae: str = "",
+) -> list[str]:
+    """One SCDL 2.x row, cells as published (text), in `SCDL_COLUMNS` order."""
+    values = {
+        "nomAttribuant": attributor[0],
+        "idAttribuant": attributor[1],
+        "dateConvention": signed,
+        "referenceDecision": reference,
+        "nomBeneficiaire": name,
+        "idBeneficiaire": siret,
+        "objet": objet,
+        "montant": montant,
+        "nature": "aide en numéraire",
+        "conditionsVersement": "échelonné" if "/" in paid else "unique",
+        "datesPeriodeVersement": paid,
+        "idRAE": rae,
+        "notificationUE": "oui" if notified else "non",
+        "pourcentageSubvention": share,
+    }
+    return [values[f] for f in SCDL_COLUMNS]
+
+
+def write_scdl(path: Path, rows: list[list], delimiter: str = ",") -> Path:
+    """An SCDL file as the national format has it: UTF-8, `,`-separated (other separators: real-world)."""
+    return write_csv(path, list(SCDL_COLUMNS), rows, "utf-8", delimiter)
+
+
+def scdl_fixture_rows() -> list[list[str]]:
+    """Grants of a region file, lines 2-6: two members sharing one decision's grant (60/40), a
+    non-member, a member funded by Bpifrance (single payment, notified, RAE number) and the first
+    decision funding the Lyon member for another object."""
+    paris, toulouse, lyon = (luhn_siret(MEMBERS[i][8]) for i in range(3))
+    decision = "CP-2023-06-12"
+    navire = "Projet collaboratif NAVIRE"
+    return [
+        scdl_grant(SCDL_REGION, decision, paris, navire, "100000.00", "0.60", name=MEMBERS[0][1]),
+        scdl_grant(SCDL_REGION, decision, toulouse, navire, "100000.00", "0.40", name=MEMBERS[1][1]),
+        scdl_grant(SCDL_REGION, decision, luhn_siret(luhn_siren("77777777")), "Fête locale", "500.00"),
+        scdl_grant(
+            SCDL_BPIFRANCE,
+            "",
+            lyon,
+            "Aide à l'innovation",
+            "25000.5",
+            signed="2021-01-05",
+            name=MEMBERS[2][1],
+            paid="2021-02-01",
+            notified=True,
+            rae="12345",
+        ),
+        scdl_grant(SCDL_REGION, decision, lyon, "Autre objet", "1000", name=MEMBERS[2][1]),
+    ]
+
+
+def scdl_fixture(path: Path) -> Path:
+    """The region file of `scdl_fixture_rows`, valid against the published SCDL subventions 2.x schema."""
+    return write_scdl(path, scdl_fixture_rows())

@@ -11,6 +11,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from mapapp.ingest.scdl import SCDL_FIELDS
+
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
 HOSTILE_FORMULA = '=HYPERLINK("http://evil.example","clic")'
 
@@ -139,22 +141,7 @@ def write_xlsx(path: Path, header: list[str], rows: list[list], title: str = "Me
 # "scdl/subventions"), valid against the published schema: its columns in the published order,
 # SIRETs of 14 digits with a good Luhn key, ISO dates, "." decimals, notificationUE "oui"/"non".
 # The constraints are restated in scdl_subventions.schema.json and checked in test_ingest_scdl.py.
-SCDL_COLUMNS = (
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "referenceDecision",
-    "nomBeneficiaire",
-    "idBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "datesPeriodeVersement",
-    "idRAE",
-    "notificationUE",
-    "pourcentageSubvention",
-)
+SCDL_COLUMNS = SCDL_FIELDS  # the importer's order, checked against the published schema by the tests
 SCDL_REGION = ("Région Bretagne", "23350001600040")
 SCDL_BPIFRANCE = ("Bpifrance", luhn_siret("320252489", "0003"))  # the SIREN; a made-up NIC
 

@@ -34,7 +34,7 @@ def create_app(config: Config | None = None):
     from mapapp.api import create_blueprint
     from mapapp.data import coverage, query
     from mapapp.data.store import StoreLoader
-    from mapapp.serving import configure_compression
+    from mapapp.serving import configure_compression, configure_security_headers
     from mapapp.ui import table
     from mapapp.ui.layout import page_layout, register_callbacks
     from mapapp.ui.state import args_from_url, parse_view_state
@@ -91,6 +91,7 @@ def create_app(config: Config | None = None):
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
     configure_compression(app.server)
+    configure_security_headers(app.server, config.frame_ancestors)
 
     def serve_layout():
         # The renderer fetches the layout from the page itself: the page's URL (path and query)

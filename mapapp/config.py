@@ -27,6 +27,8 @@ class Config:
             the region polygons are the base map (env `MAPAPP_TILE_URL`).
         tile_attribution: attribution shown for those tiles (env `MAPAPP_TILE_ATTRIBUTION`).
         host, port: where `serve` listens (env `HOST`, `PORT`; default 127.0.0.1:8050).
+        frame_ancestors: sites allowed to embed the map in an iframe, space- or comma-separated
+            origins (env `MAPAPP_FRAME_ANCESTORS`; default none: same origin only).
     """
 
     geodata_dir: Path = DEFAULT_GEODATA_DIR
@@ -36,6 +38,7 @@ class Config:
     tile_attribution: str = ""
     host: str = "127.0.0.1"
     port: int = 8050
+    frame_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -49,4 +52,5 @@ class Config:
             tile_attribution=env.get("MAPAPP_TILE_ATTRIBUTION", ""),
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT") or 8050),
+            frame_ancestors=tuple(env.get("MAPAPP_FRAME_ANCESTORS", "").replace(",", " ").split()),
         )

@@ -1,4 +1,5 @@
-"""HTTP serving concerns shared by every route: compression with a cache for static bytes.
+"""HTTP serving concerns shared by every route: compression with a cache for static bytes, and
+security headers (who may frame the map, no MIME sniffing, referrer policy).
 
 Dash's component bundles, our assets and the static API documents are the same bytes for the
 life of the process, so each is compressed once (brotli or gzip, per client) and kept; dynamic
@@ -72,3 +73,17 @@ def configure_compression(server: Flask) -> None:
         COMPRESS_CACHE_BACKEND=lambda: cache,
     )
     Compress(server)
+
+
+def configure_security_headers(server: Flask, frame_ancestors: tuple[str, ...]) -> None:
+    """Headers on every response. `frame_ancestors` are the sites allowed to embed the map in an
+    iframe (CSP `frame-ancestors`; `'self'` always included). The referrer policy keeps the full
+    URL for same-origin requests: the layout request reads the page's query from it."""
+    ancestors = " ".join(dict.fromkeys(("'self'", *frame_ancestors)))
+
+    @server.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        return response

@@ -106,3 +106,16 @@ def test_static_bytes_are_compressed(client):
     assert len(brotli.decompress(response.data)) > 3 * len(response.data)
     api = client.get("/api/clusters", headers={"Accept-Encoding": "gzip"})
     assert api.headers["Content-Encoding"] == "gzip"
+
+
+def test_security_headers_and_frame_ancestors(client, tmp_path):
+    from mapapp import create_app
+    from mapapp.config import Config
+
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    allowed = create_app(Config(frame_ancestors=("https://www.example.gouv.fr",))).server.test_client()
+    policy = allowed.get("/api/clusters").headers["Content-Security-Policy"]
+    assert policy == "frame-ancestors 'self' https://www.example.gouv.fr"

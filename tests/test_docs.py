@@ -32,6 +32,7 @@ def test_every_setting_is_documented():
         "MAPAPP_TILE_ATTRIBUTION": "a",
         "HOST": "h",
         "PORT": "1",
+        "MAPAPP_FRAME_ANCESTORS": "https://www.example.gouv.fr",
     }
     config = Config.from_env(env)
     assert (str(config.geodata_dir), str(config.data_dir), config.tile_url, config.port) == ("/x", "/y", "t", 1)

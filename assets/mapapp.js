@@ -315,6 +315,7 @@ window.mapapp = (function () {
         window.location.pathname + "?" + other.toString(),
         "/api/regions.csv?" + filterParams(themes, phase, [], q).toString() + "&sep=%3B" +
           (layer && layer.length && ["1", "2", "3"].indexOf(phase) !== -1 ? "&layer=regions_2015" : ""),
+        "/?" + view.toString(),
       ];
     },
 
@@ -349,6 +350,20 @@ document.addEventListener("keydown", function (event) {
   next.click();
   event.preventDefault();
 });
+
+// Embedded in another site's page: tell the host page our height (see assets/embed-host.js).
+// Dash renders after the load event and panels open later, so the height is watched.
+if (window.parent !== window) {
+  var postedHeight = 0;
+  setInterval(function () {
+    var page = document.querySelector(".page");
+    var height = page ? Math.ceil(page.getBoundingClientRect().height) : 0;
+    if (height && height !== postedHeight) {
+      postedHeight = height;
+      window.parent.postMessage({type: "mapapp:height", height: height}, "*");
+    }
+  }, 300);
+}
 
 // Back and forward: the server renders the page for the URL it lands on.
 window.addEventListener("popstate", function () { window.location.reload(); });

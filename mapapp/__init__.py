@@ -80,6 +80,7 @@ def create_app(config: Config | None = None):
         __name__,
         title="Carte des pôles de compétitivité",
         assets_folder=str(REPO_DIR / "assets"),
+        assets_ignore=r"embed-host\.js",  # for the host pages, not for ours
         update_title=None,
         serve_locally=True,
         suppress_callback_exceptions=True,

@@ -34,9 +34,13 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
         className="lang-switch",
         title=t(lang, "lang_switch_label"),
     )
-    header = html.Header(className="header", children=[html.H1(t(lang, "title")), switch])
+    # In an embed, a visible way out to the full map with the same view (href kept by syncUrl).
+    full_map = html.A(
+        t(lang, "open_full_map"), id="open-full-map", href="/", target="_blank", rel="noopener", hidden=not embed
+    )
+    header = html.Header(className="header", children=[html.H1(t(lang, "title")), switch, full_map])
     if embed:
-        header = html.Div(className="embed-bar", children=[switch])
+        header = html.Div(className="embed-bar", children=[full_map, switch])
     notices = [html.P(t(lang, "notice_ignored", message=n), className="notice") for n in state.notices]
     return html.Div(
         className="page embed" if embed else "page",
@@ -101,6 +105,7 @@ def register_callbacks(app, store_of) -> None:
         Output("download-geojson", "href"),
         Output("lang-switch", "href"),
         Output("download-regions", "href"),
+        Output("open-full-map", "href"),
         Input("theme-filter", "value"),
         Input("phase-filter", "value"),
         Input("region-filter", "value"),

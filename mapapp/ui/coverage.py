@@ -62,9 +62,9 @@ def _format(lang: str, measure: str, value: float | None, per_capita: bool) -> s
 def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita: bool, layer: str = "regions") -> dict:
     """Colours, tooltip texts and legend of the region layer for one mode (none: plain map)."""
     if mode not in coverage.MEASURES:
-        return {"colors": {}, "labels": {}, "legend": None}
+        return NO_COLOURING
     column = f"{mode}_per_100k" if per_capita else mode
-    figures = region_coverage(store, Filters(themes=filters.themes, phases=filters.phases, q=filters.q), layer=layer)
+    figures = region_coverage(store, filters, layer=layer)
     values = dict(zip(figures["code"], figures[column], strict=True))
     classes = coverage.classify(values, k=CLASSES, scheme="quantiles")
     colors = {code: (PALETTE[c] if c is not None else NA_COLOR) for code, c in classes["classes"].items()}
@@ -99,6 +99,14 @@ def choropleths(store: Store, lang: str, filters: Filters, layer: str = "regions
     } | {"badge": t(lang, "sample_badge"), "badge_title": t(lang, "sample_note")}
 
 
+NO_COLOURING = {"colors": {}, "labels": {}, "legend": None}
+
+
+def pick(all_colourings: dict, mode: str, per_capita: bool) -> dict:
+    """One colouring out of `choropleths` (as `mapapp.pickChoropleth` does in the browser)."""
+    return all_colourings.get(f"{mode}|{int(per_capita)}", NO_COLOURING)
+
+
 def legend(lang: str, data: dict) -> list:
     if not data or not data.get("legend"):
         return []
@@ -124,7 +132,7 @@ def _measure_rows(lang: str, measures: dict, per_capita: bool) -> list:
 
 
 def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
-    profile = coverage.region_profile(store, code, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    profile = coverage.region_profile(store, code, filters)
     if not profile:
         return []
     label = "label_fr" if lang == "fr" else "label_en"
@@ -179,7 +187,7 @@ def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
 
 
 def compare_panel(store: Store, lang: str, codes: list[str], filters: Filters, per_capita: bool) -> list:
-    blocks = coverage.compare_regions(store, codes, Filters(themes=filters.themes, phases=filters.phases, q=filters.q))
+    blocks = coverage.compare_regions(store, codes, filters)
     key = "per_100k" if per_capita else "value"
     header = html.Tr([html.Th(t(lang, "measure")), *[html.Th(b["name"]) for b in blocks]])
     rows = [

@@ -23,7 +23,9 @@ def _unplaced(store: Store, lang: str) -> html.P | None:
 
 def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
     lang = state.lang
-    choropleth = coverage.choropleth(store, lang, state.filters, state.mode, state.per_capita, state.layer)
+    opened = profile.opened_profile(store, state.cluster)
+    choropleths = coverage.choropleths(store, lang, state.filters, state.layer)
+    choropleth = coverage.pick(choropleths, state.mode, state.per_capita)
     other = "en" if lang == "fr" else "fr"
     switch = html.A(
         t(lang, "lang_switch"),
@@ -63,7 +65,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 lang,
                                 list(state.filters.regions),
                                 state.view,
-                                profile.footprint(store, state.cluster),
+                                profile.footprint(opened),
                                 legend=coverage.legend(lang, choropleth),
                                 layer=state.layer,
                             ),
@@ -78,14 +80,14 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                     html.Div(
                         className="side-column",
                         children=[
-                            profile.profile_container(store, lang, state.cluster),
+                            profile.profile_container(lang, opened),
                             coverage.region_container(store, lang, state.filters, state.cluster, state.per_capita),
                         ],
                     ),
                 ],
             ),
             dcc.Store(id="choropleth", data=choropleth),
-            dcc.Store(id="choropleths", data=coverage.choropleths(store, lang, state.filters, state.layer)),
+            dcc.Store(id="choropleths", data=choropleths),
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="selected", data=state.cluster),
         ],

@@ -11,6 +11,7 @@ import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html
 
 from mapapp.config import Config
+from mapapp.data.query import cached
 from mapapp.data.store import Store
 from mapapp.i18n import t
 
@@ -32,6 +33,11 @@ def theme_colors(store: Store) -> dict[str, str]:
 
 
 def region_bounds(store: Store) -> dict[str, list[list[float]]]:
+    """[[south, west], [north, east]] per region code, computed once per store."""
+    return cached(store, "region_bounds", _region_bounds)
+
+
+def _region_bounds(store: Store) -> dict[str, list[list[float]]]:
     bounds = store.regions.set_index("code").geometry.bounds.round(4)
     return {code: [[b.miny, b.minx], [b.maxy, b.maxx]] for code, b in bounds.iterrows()}
 

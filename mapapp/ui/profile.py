@@ -173,9 +173,14 @@ def tab_set(sections: list[tuple[str, str, list]]) -> list:
     return [tablist, *panels]
 
 
-def profile_panel(store: Store, lang: str, cluster_id: str | None) -> list:
+def opened_profile(store: Store, cluster_id: str | None) -> dict | None:
+    """The profile of the opened pôle (None when none is open or the id names no pôle): built
+    once per render and shared by the panel and the footprint."""
+    return cluster_profile(store, cluster_id) if cluster_id else None
+
+
+def profile_panel(lang: str, profile: dict | None) -> list:
     """The panel's children for one pôle (empty when none is open)."""
-    profile = cluster_profile(store, cluster_id) if cluster_id else None
     if not profile:
         return []
     members, projects, funding = profile["members"], profile["projects"], profile["funding"]
@@ -263,9 +268,9 @@ def profile_panel(store: Store, lang: str, cluster_id: str | None) -> list:
     return [*header, tabs]
 
 
-def profile_container(store: Store, lang: str, cluster_id: str | None) -> html.Aside:
+def profile_container(lang: str, profile: dict | None) -> html.Aside:
     """The panel; its close button stays in the page so the callbacks always see it."""
-    children = profile_panel(store, lang, cluster_id)
+    children = profile_panel(lang, profile)
     return html.Aside(
         id="profile-panel",
         className="profile",
@@ -279,9 +284,8 @@ def profile_container(store: Store, lang: str, cluster_id: str | None) -> html.A
     )
 
 
-def footprint(store: Store, cluster_id: str | None) -> dict | None:
+def footprint(profile: dict | None) -> dict | None:
     """The opened pôle's members as points: its real footprint on the map."""
-    profile = cluster_profile(store, cluster_id) if cluster_id else None
     if not profile:
         return None
     features = [
@@ -320,11 +324,11 @@ def register_callbacks(app, store_of) -> None:
         prevent_initial_call=True,  # the page is rendered with its pôle open already
     )
     def show_profile(cluster_id, lang):
-        store = store_of()
-        if cluster_id and cluster_profile(store, cluster_id) is None:
+        profile = opened_profile(store_of(), cluster_id)
+        if cluster_id and profile is None:
             return no_update
-        children = profile_panel(store, lang, cluster_id)
-        points = footprint(store, cluster_id)
+        children = profile_panel(lang, profile)
+        points = footprint(profile)
         return (children, not children, *([points] * len(MAP_PREFIXES)))
 
     app.clientside_callback(

@@ -148,14 +148,15 @@ def siren_of(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = text.str.replace(r"\.0$", "", regex=True)
     shape_ok = text.str.fullmatch(r"\d{9}|\d{14}")
     siren = text.str[:9].where(shape_ok, "")
-    luhn_ok = siren.map(lambda s: not s or _luhn(s))
+    luhn_ok = siren.map(lambda s: not s or luhn_valid(s))
     messages = pd.Series("", index=series.index, dtype=object)
     messages[text.ne("") & ~shape_ok] = text.map(lambda v: f'"{v}" is not a SIREN (9 digits) or a SIRET (14 digits)')
     messages[shape_ok & ~luhn_ok] = siren.map(lambda v: f'SIREN "{v}" fails its check digit (Luhn)')
     return siren.where(luhn_ok, ""), messages
 
 
-def _luhn(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of SIREN and SIRET numbers: `luhn_valid("732829320")`."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch) * (2 if i % 2 else 1)

@@ -11,6 +11,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from mapapp.ingest.importer import luhn_valid
 from mapapp.ingest.scdl import SCDL_FIELDS
 
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
@@ -19,15 +20,7 @@ HOSTILE_FORMULA = '=HYPERLINK("http://evil.example","clic")'
 
 def luhn_siren(prefix: str) -> str:
     """A valid SIREN: 8 digits + the Luhn check digit."""
-    for last in "0123456789":
-        digits = prefix + last
-        total = 0
-        for i, ch in enumerate(reversed(digits)):
-            d = int(ch) * (2 if i % 2 else 1)
-            total += d - 9 if d > 9 else d
-        if total % 10 == 0:
-            return digits
-    raise AssertionError
+    return next(prefix + last for last in "0123456789" if luhn_valid(prefix + last))
 
 
 def luhn_siret(siren: str, nic: str = "0001") -> str:

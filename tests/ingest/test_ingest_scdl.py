@@ -22,18 +22,11 @@ from ingest_files import (
 )
 
 from mapapp.ingest import read_import
+from mapapp.ingest.importer import luhn_valid
 from mapapp.ingest.scdl import SCDL_FIELDS, SKIP_NO_SIRET, SKIP_NOT_MEMBER, funder_of
 
 # Our transcription of the published SCDL subventions 2.x Table Schema (source in its "description").
 SCDL_SCHEMA = Path(__file__).with_name("scdl_subventions.schema.json")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def scdl_schema_violations(path: Path) -> list[str]:
@@ -58,7 +51,7 @@ def scdl_schema_violations(path: Path) -> list[str]:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             for check in descriptor["customChecks"]:
                 value = row.get(check["field"]) or ""
-                if value.isdigit() and len(value) == 14 and not luhn_ok(value):
+                if value.isdigit() and len(value) == 14 and not luhn_valid(value):
                     problems.append(f"line {line} {check['field']}: {check['check']}: {value} fails the Luhn key")
     return problems
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     from mapapp import create_app
 
     app = create_app(config)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our access records say it all
     app.run(host=args.host or config.host, port=args.port or config.port, debug=False)
     return 0
 

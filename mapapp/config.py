@@ -29,6 +29,8 @@ class Config:
         host, port: where `serve` listens (env `HOST`, `PORT`; default 127.0.0.1:8050).
         frame_ancestors: sites allowed to embed the map in an iframe, space- or comma-separated
             origins (env `MAPAPP_FRAME_ANCESTORS`; default none: same origin only).
+        log_format: `json` (one object per line, default) or `text` (env `MAPAPP_LOG_FORMAT`).
+        log_level: `DEBUG`, `INFO` (default), `WARNING`… (env `MAPAPP_LOG_LEVEL`).
     """
 
     geodata_dir: Path = DEFAULT_GEODATA_DIR
@@ -39,6 +41,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8050
     frame_ancestors: tuple[str, ...] = ()
+    log_format: str = "json"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -53,4 +57,6 @@ class Config:
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT") or 8050),
             frame_ancestors=tuple(env.get("MAPAPP_FRAME_ANCESTORS", "").replace(",", " ").split()),
+            log_format=env.get("MAPAPP_LOG_FORMAT") or "json",
+            log_level=env.get("MAPAPP_LOG_LEVEL") or "INFO",
         )

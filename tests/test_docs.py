@@ -33,8 +33,17 @@ def test_every_setting_is_documented():
         "HOST": "h",
         "PORT": "1",
         "MAPAPP_FRAME_ANCESTORS": "https://www.example.gouv.fr",
+        "MAPAPP_LOG_FORMAT": "text",
+        "MAPAPP_LOG_LEVEL": "DEBUG",
     }
     config = Config.from_env(env)
     assert (str(config.geodata_dir), str(config.data_dir), config.tile_url, config.port) == ("/x", "/y", "t", 1)
+    assert (config.log_format, config.log_level) == ("text", "DEBUG")
     for name in env:
         assert f"`{name}`" in README, name
+
+
+def test_procfile_serves_the_wsgi_app_on_port():
+    procfile = (REPO / "Procfile").read_text()
+    assert procfile.startswith("web: gunicorn ") and "$PORT" in procfile and "mapapp.wsgi:server" in procfile
+    assert f"web: {procfile.split('web: ', 1)[1].strip()}" in README  # the README shows it as it is

@@ -7,6 +7,7 @@ frames that the query module reads; nothing here knows about Dash or HTTP.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
 from mapapp.data.schema import DataValidationError, check_frame, read_csv_table
 from mapapp.geo.layers import read_layer
 
+LOG = logging.getLogger("mapapp.store")
 ACTIVITY_TABLES = ("members", "projects", "funding")
 
 
@@ -169,5 +171,17 @@ class StoreLoader:
             version = self.backend.version()
             self._checked_at = now
             if self._store is None or version != self._store.version:
+                started = time.perf_counter()
+                previous = self._store.version if self._store is not None else None
                 self._store = load_store(self.geodata_dir, self.data_dir, self.database_url)
+                LOG.info(
+                    "store loaded",
+                    extra={
+                        "version": self._store.version,
+                        "previous_version": previous,
+                        "clusters": len(self._store.clusters),
+                        "members": len(self._store.members),
+                        "seconds": round(time.perf_counter() - started, 2),
+                    },
+                )
             return self._store

@@ -34,6 +34,7 @@ def create_app(config: Config | None = None):
     from mapapp.api import create_blueprint
     from mapapp.data import coverage, query
     from mapapp.data.store import StoreLoader
+    from mapapp.logs import configure_logging, log_requests
     from mapapp.serving import configure_compression, configure_security_headers
     from mapapp.ui import table
     from mapapp.ui.layout import page_layout, register_callbacks
@@ -73,6 +74,7 @@ def create_app(config: Config | None = None):
             return self._collect_and_register_resources(main)[0]
 
     config = config or Config.from_env()
+    configure_logging(config.log_format, config.log_level)
     # The store is re-read when an import publishes a new version: no restart needed.
     loader = StoreLoader(config.geodata_dir, config.data_dir, config.database_url)
     store = loader.get()
@@ -91,8 +93,9 @@ def create_app(config: Config | None = None):
     app.server.config["MAPAPP_STORE_LOADER"] = loader
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
+    log_requests(app.server)  # first: its after_request runs last, and sees the compressed size
     configure_compression(app.server)
-    configure_security_headers(app.server, config.frame_ancestors)
+    configure_security_headers(app.server, config.frame_ancestors, app.csp_hashes, config.tile_url)
 
     def serve_layout():
         # The renderer fetches the layout from the page itself: the page's URL (path and query)

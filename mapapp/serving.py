@@ -9,6 +9,8 @@ answers (filtered API calls, callbacks) are compressed on the fly and never cach
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, Request
 from flask_compress import Compress
@@ -75,15 +77,54 @@ def configure_compression(server: Flask) -> None:
     Compress(server)
 
 
-def configure_security_headers(server: Flask, frame_ancestors: tuple[str, ...]) -> None:
-    """Headers on every response. `frame_ancestors` are the sites allowed to embed the map in an
-    iframe (CSP `frame-ancestors`; `'self'` always included). The referrer policy keeps the full
-    URL for same-origin requests: the layout request reads the page's query from it."""
-    ancestors = " ".join(dict.fromkeys(("'self'", *frame_ancestors)))
+def tile_source(tile_url: str) -> str:
+    """The CSP source of a tile URL template: its origin, a wildcard for a `{s}` subdomain.
+
+    >>> tile_source("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")
+    'https://*.tile.openstreetmap.org'
+    """
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url.replace("{s}", "__sub__"))
+    host = parts.netloc.replace("__sub__", "*")
+    return f"{parts.scheme}://{host}" if parts.scheme and host else ""
+
+
+def content_security_policy(frame_ancestors: tuple[str, ...], script_hashes: list[str], tile_url: str = "") -> str:
+    """The page's CSP: its own scripts plus the inline ones Dash writes (by hash, never
+    'unsafe-inline'), its own API, tiles from the configured provider, and iframes by
+    `frame_ancestors` only. 'unsafe-eval' is there for dash-ag-grid, which compiles its column
+    functions with `new Function`; inline styles for the components that inject their CSS."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", tile_source(tile_url)],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],  # the embed dialog's preview
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": list(dict.fromkeys(("'self'", *frame_ancestors))),
+    }
+    return "; ".join(f"{name} {' '.join(v for v in values if v)}" for name, values in directives.items())
+
+
+def configure_security_headers(
+    server: Flask, frame_ancestors: tuple[str, ...], script_hashes: Callable[[], list[str]], tile_url: str = ""
+) -> None:
+    """Headers on every response: the CSP above (`frame_ancestors` are the sites allowed to embed
+    the map; `script_hashes()` those of Dash's inline scripts, asked once all callbacks are
+    registered), no MIME sniffing, and a referrer policy that keeps the full URL for same-origin
+    requests: the layout request reads the page's query from it."""
+    policy: list[str] = []
 
     @server.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+        if not policy:
+            policy.append(content_security_policy(frame_ancestors, script_hashes(), tile_url))
+        response.headers.setdefault("Content-Security-Policy", policy[0])
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

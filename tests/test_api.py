@@ -108,14 +108,34 @@ def test_static_bytes_are_compressed(client):
     assert api.headers["Content-Encoding"] == "gzip"
 
 
-def test_security_headers_and_frame_ancestors(client, tmp_path):
+def csp(response) -> dict[str, list[str]]:
+    """The Content-Security-Policy header as {directive: sources}."""
+    return {
+        name: values
+        for name, *values in (part.split() for part in response.headers["Content-Security-Policy"].split(";"))
+    }
+
+
+def test_security_headers_and_frame_ancestors(app, client):
     from mapapp import create_app
     from mapapp.config import Config
 
     response = client.get("/")
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    policy = csp(response)
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    # Dash's inline scripts are allowed by their hashes only: an injected <script> would not run.
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert set(app.csp_hashes()) <= set(policy["script-src"])
+    assert policy["connect-src"] == ["'self'"] and policy["img-src"] == ["'self'", "data:"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    allowed = create_app(Config(frame_ancestors=("https://www.example.gouv.fr",))).server.test_client()
-    policy = allowed.get("/api/clusters").headers["Content-Security-Policy"]
-    assert policy == "frame-ancestors 'self' https://www.example.gouv.fr"
+    allowed = create_app(
+        Config(
+            frame_ancestors=("https://www.example.gouv.fr",),
+            tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png",
+        )
+    ).server.test_client()
+    policy = csp(allowed.get("/api/clusters"))
+    assert policy["frame-ancestors"] == ["'self'", "https://www.example.gouv.fr"]
+    assert policy["img-src"] == ["'self'", "data:", "https://*.tile.example.org"]

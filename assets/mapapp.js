@@ -11,6 +11,28 @@ window.mapapp = (function () {
     return el;
   }
 
+  // For text placed inside an HTML attribute or element of a snippet the reader copies.
+  function escapeAttr(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // Enter or Space on a focused marker does what a click does (open the pôle, zoom into a group):
+  // the click is fired through the GeoJSON layer, where dash-leaflet listens.
+  function clickOnEnter(marker) {
+    marker.on("add", function () {
+      var el = marker.getElement();
+      if (!el || el.dataset.keyboard) return;
+      el.dataset.keyboard = "1";
+      el.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        event.stopPropagation();
+        marker.fire("click", {latlng: marker.getLatLng(), originalEvent: event}, true);
+      });
+    });
+    return marker;
+  }
+
   function seatColor(feature, context) {
     var colors = (context && context.hideout && context.hideout.colors) || {};
     var themes = feature.properties.themes || [];
@@ -185,7 +207,7 @@ window.mapapp = (function () {
                                                             offset: [8, 0], className: "seat-label"});
         }
       });
-      return marker;
+      return clickOnEnter(marker);
     },
     seatTooltip: function (feature, layer) {
       if (!feature.properties || feature.properties.cluster) return;
@@ -199,14 +221,15 @@ window.mapapp = (function () {
       var names = index.getLeaves(feature.properties.cluster_id, 5).map(function (leaf) {
         return leaf.properties.name;
       });
-      var label = count + " pôles : " + names.join(", ") + (count > names.length ? "…" : "");
+      var colon = document.documentElement.lang === "en" ? ": " : " : ";
+      var label = count + " pôles" + colon + names.join(", ") + (count > names.length ? "…" : "");
       var marker = L.marker(latlng, {icon: icon, keyboard: true});
       marker.on("add", function () {
         var el = marker.getElement();
         if (el) el.setAttribute("aria-label", label);
       });
       marker.bindTooltip(textElement("span", label), {direction: "top"});
-      return marker;
+      return clickOnEnter(marker);
     },
     // An opened pôle hidden inside a cluster (or off screen) is brought into view.
     revealSelected: function (selected, features, maxClusterZoom) {
@@ -252,7 +275,9 @@ window.mapapp = (function () {
       return items;
     },
     memberTooltip: function (feature, layer) {
-      layer.bindTooltip(textElement("span", feature.properties.name + " — " + feature.properties.commune_name));
+      var text = textElement("span", feature.properties.name + " — " + feature.properties.commune_name);
+      text.lang = "fr";  // data, in French whatever the page's language
+      layer.bindTooltip(text);
     },
 
     // ---- which pôle is open: marker, table row, search (Enter or single hit), URL, close ----
@@ -292,8 +317,11 @@ window.mapapp = (function () {
       if (lang && lang !== "fr") params.set("lang", lang);
       var view = new URLSearchParams(params);
       if (viewInUrl && center && zoom !== undefined && zoom !== null) {
-        view.set("lat", center[0].toFixed(4));
-        view.set("lon", center[1].toFixed(4));
+        // dash-leaflet reports [lat, lon] or, once Leaflet has moved the map, {lat, lng}.
+        var lat = Array.isArray(center) ? center[0] : center.lat;
+        var lon = Array.isArray(center) ? center[1] : center.lng;
+        view.set("lat", Number(lat).toFixed(4));
+        view.set("lon", Number(lon).toFixed(4));
         view.set("zoom", String(Math.round(zoom * 4) / 4));
       }
       var target = "?" + view.toString();
@@ -337,6 +365,58 @@ window.mapapp = (function () {
       return window.mapapp.loadScript(url).then(function () { return !isOpen; });
     },
 
+    // The embed dialog: the snippet for the page's current view (its URL, kept by syncUrl).
+    embedSnippet: function (nOpen, title, width, height, lang, hide, messages) {
+      var dialog = document.getElementById("embed-dialog");
+      var ctx = window.dash_clientside.callback_context;
+      if (ctx.triggered.length && ctx.triggered[0].prop_id === "embed-open.n_clicks" && !dialog.open) {
+        dialog.showModal();
+      }
+      var params = new URLSearchParams(window.location.search);
+      params.delete("lang");
+      params.delete("hide");
+      if (lang && lang !== "fr") params.set("lang", lang);
+      if (hide && hide.indexOf("filters") !== -1) params.set("hide", "filters");
+      var base = window.location.origin + window.location.pathname.replace(/\/(embed\/?)?$/, "");
+      var query = params.toString();
+      var src = base + "/embed" + (query ? "?" + query : "");
+      var clamp = function (value, range) {
+        var n = Math.round(Number(value));
+        return value === null || value === "" || !isFinite(n) ? null : Math.min(range[1], Math.max(range[0], n));
+      };
+      var w = clamp(width, messages.widthRange);
+      var h = clamp(height, messages.heightRange) || messages.heightRange[0];
+      var name = String(title || "").trim() || document.title;
+      var snippet = [
+        '<figure role="group" class="fr-content-media">',
+        '  <iframe src="' + escapeAttr(src) + '" title="' + escapeAttr(name) + '"',
+        '          width="' + (w || "100%") + '" height="' + h + '" style="border:0;max-width:100%" loading="lazy"',
+        '          data-mapapp></iframe>',
+        '  <figcaption class="fr-content-media__caption">' + escapeAttr(name) + "</figcaption>",
+        "</figure>",
+        '<script src="' + escapeAttr(base + messages.script) + '" async></script>',
+      ].join("\n");
+      var style = {width: w ? w + "px" : "100%", height: h + "px"};
+      return [snippet, src, name, style];
+    },
+
+    copySnippet: function (nClicks, messages) {
+      var area = document.getElementById("embed-code");
+      var done = function () { return messages.embed_copied; };
+      var fallback = function () {
+        area.select();
+        try {
+          return document.execCommand("copy") ? messages.embed_copied : messages.embed_copy_failed;
+        } catch (e) {
+          return messages.embed_copy_failed;
+        }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        return navigator.clipboard.writeText(area.value).then(done, fallback);
+      }
+      return fallback();
+    },
+
     normalize: normalize,
   };
 })();
@@ -349,6 +429,22 @@ document.addEventListener("keydown", function (event) {
   var next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
   next.click();
   event.preventDefault();
+});
+
+// The pôle profile: Escape closes it, and closing gives the focus back to the pôle's marker
+// (or to the map) instead of losing it with the panel.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" || !event.target.closest || !event.target.closest("#profile-panel")) return;
+  var close = document.getElementById("profile-close");
+  if (close) close.click();
+});
+document.addEventListener("click", function (event) {
+  if (!event.target.closest || !event.target.closest("#profile-close")) return;
+  var id = new URLSearchParams(window.location.search).get("cluster");
+  setTimeout(function () {
+    var marker = id && document.querySelector('#map [data-cluster-id="' + CSS.escape(id) + '"]');
+    (marker || document.getElementById("map")).focus();
+  }, 50);
 });
 
 // Embedded in another site's page: tell the host page our height (see assets/embed-host.js).
@@ -367,3 +463,69 @@ if (window.parent !== window) {
 
 // Back and forward: the server renders the page for the URL it lands on.
 window.addEventListener("popstate", function () { window.location.reload(); });
+
+// Dash 4's Checklist and RadioItems render native checkboxes and radios inside labels given
+// role="option" in a role="listbox": screen readers then hear an unnamed listbox of options
+// holding nested controls. Its Dropdown is reached through an aria-hidden focus proxy. Both are
+// repaired here, as the components render and re-render: the lists become plain groups of
+// native controls (named by their fieldset's legend), the dropdown's own button takes the focus
+// and is named by its <label> too.
+(function () {
+  function repair(root) {
+    root.querySelectorAll('.dash-options-list[role="listbox"]').forEach(function (list) {
+      list.setAttribute("role", "group");
+      var legend = list.closest("fieldset") && list.closest("fieldset").querySelector("legend");
+      if (legend) {
+        legend.id = legend.id || list.id + "-legend";
+        list.setAttribute("aria-labelledby", legend.id);
+      }
+    });
+    root.querySelectorAll('.dash-options-list-option[role="option"], .dash-options-list-option[aria-selected]')
+      .forEach(function (option) {
+        option.removeAttribute("role");
+        option.removeAttribute("aria-selected");
+      });
+    root.querySelectorAll(".dash-dropdown-focus-target").forEach(function (proxy) {
+      if (proxy.tabIndex !== -1) proxy.tabIndex = -1;
+      var button = proxy.nextElementSibling;
+      if (!button || !button.classList.contains("dash-dropdown")) return;
+      if (button.tabIndex !== 0) button.tabIndex = 0;
+      // Named by its label then the values it shows (Dash names it by an "n selected" count,
+      // hidden here as the values are all shown). The clear cross cannot take the focus
+      // (Delete clears): it is left to the eyes.
+      var clear = button.querySelector(".dash-dropdown-clear");
+      if (clear && clear.getAttribute("aria-hidden") !== "true") clear.setAttribute("aria-hidden", "true");
+      var label = button.id && document.querySelector('label[for="' + button.id + '"]');
+      if (!label) return;
+      var shown = Array.from(button.querySelectorAll(".dash-dropdown-value-item, .dash-dropdown-placeholder"))
+        .map(function (el) { return el.textContent; });
+      var name = label.textContent + " : " + shown.map(function (text) { return text.trim(); }).join(", ");
+      if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+      if (button.hasAttribute("aria-labelledby")) button.removeAttribute("aria-labelledby");
+    });
+    // The dropdown's popover is a dialog (holding a search box and the options): name it after
+    // the dropdown, and say so on the button.
+    root.querySelectorAll('.dash-dropdown-content[role="dialog"]').forEach(function (popover) {
+      var trigger = popover.id && document.querySelector('[aria-controls="' + CSS.escape(popover.id) + '"]');
+      var label = trigger && trigger.id && document.querySelector('label[for="' + trigger.id + '"]');
+      if (label && popover.getAttribute("aria-label") !== label.textContent) {
+        popover.setAttribute("aria-label", label.textContent);
+      }
+      if (trigger && trigger.getAttribute("aria-haspopup") !== "dialog") trigger.setAttribute("aria-haspopup", "dialog");
+    });
+    // AG Grid makes its scrolling viewports focusable (tabindex=-1) while calling them
+    // presentational, which hides the grid's rows from the grid role: they are not focus stops.
+    root.querySelectorAll('.ag-root [role="presentation"][tabindex]').forEach(function (el) {
+      el.removeAttribute("tabindex");
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    // Once per frame, before paint: a re-render is repaired before anyone can see or hear it.
+    window.requestAnimationFrame(function () { pending = false; repair(document); });
+  }).observe(document.documentElement, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["role", "aria-selected", "tabindex", "aria-labelledby", "aria-hidden", "aria-haspopup"],
+  });
+})();

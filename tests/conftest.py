@@ -134,3 +134,17 @@ def app(config: Config):
 @pytest.fixture
 def client(app):
     return app.server.test_client()
+
+
+AXE_SCRIPT = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from npm (tests/a11y/package.json, installed by tests/run.sh), to inject in pages."""
+    if not AXE_SCRIPT.exists():
+        message = f"no axe-core at {AXE_SCRIPT}: run `npm ci --prefix tests/a11y` (tests/run.sh does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_SCRIPT.read_text(encoding="utf-8")

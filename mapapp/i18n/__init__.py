@@ -10,6 +10,7 @@ from babel.numbers import format_decimal
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
+DATA_LANG = "fr"  # the language of the data (names, titles): marked as such on English pages
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -69,7 +70,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sample_badge": "Données d'exemple",
         "sample_note": "Membres, projets et financements sont des données d'exemple générées, pas des chiffres réels.",
         "unplaced": "Sans siège sourcé (non placés sur la carte) : {names}",
-        "notice_ignored": "Paramètre ignoré : {message}",
+        "notice_ignored": "Valeur ignorée dans l'adresse : {param} = « {value} »",
+        "notice_one_phase": "La carte montre une phase à la fois : phase {value} retenue.",
+        "notice_bad_view": (
+            "Vue de carte ignorée ({value}) : latitude de -90 à 90, longitude de -180 à 180 et zoom de 2 à 18 attendus."
+        ),
+        "dropdown_select_all": "Tout sélectionner",
+        "dropdown_deselect_all": "Tout désélectionner",
+        "dropdown_selected_count": "{num_selected} sélectionnées",
+        "dropdown_search": "Rechercher",
+        "dropdown_clear_search": "Effacer la recherche",
+        "dropdown_clear_selection": "Effacer la sélection",
+        "dropdown_no_options_found": "Aucun résultat",
+        "colon": " : ",
+        "label_value": "{label} : {value}",
+        "embed": "Intégrer",
+        "embed_label": "Intégrer cette carte dans un autre site",
+        "embed_heading": "Intégrer la carte",
+        "embed_intro": (
+            "Copiez ce code dans votre page : la carte s'affiche avec la vue actuelle (filtres, pôle "
+            "ouvert, couleurs) et sa hauteur s'ajuste à son contenu."
+        ),
+        "embed_iframe_title": "Titre de la carte (lu par les lecteurs d'écran)",
+        "embed_width": "Largeur en pixels (vide : toute la largeur)",
+        "embed_height": "Hauteur initiale en pixels",
+        "embed_lang": "Langue",
+        "embed_hide_filters": "Masquer le panneau de filtres (la carte reste filtrée)",
+        "embed_code": "Code à coller",
+        "embed_copy": "Copier le code",
+        "embed_copied": "Code copié.",
+        "embed_copy_failed": "Copie impossible : sélectionnez le code et copiez-le.",
+        "embed_preview": "Aperçu",
+        "embed_allowlist": (
+            "Le site qui intègre la carte doit être autorisé par l'exploitant de la carte (variable "
+            "MAPAPP_FRAME_ANCESTORS)."
+        ),
+        "lang_fr": "Français",
+        "lang_en": "Anglais",
         "close": "Fermer",
         "profile": "Fiche du pôle",
         "former_names": "Anciens noms",
@@ -189,7 +226,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sample_badge": "Sample data",
         "sample_note": "Members, projects and funding are generated sample data, not real figures.",
         "unplaced": "No sourced seat (not placed on the map): {names}",
-        "notice_ignored": "Parameter ignored: {message}",
+        "notice_ignored": "Ignored value in the address: {param} = “{value}”",
+        "notice_one_phase": "The map shows one phase at a time: phase {value} kept.",
+        "notice_bad_view": (
+            "Map view ignored ({value}): expected latitude -90 to 90, longitude -180 to 180 and zoom 2 to 18."
+        ),
+        "dropdown_select_all": "Select all",
+        "dropdown_deselect_all": "Deselect all",
+        "dropdown_selected_count": "{num_selected} selected",
+        "dropdown_search": "Search",
+        "dropdown_clear_search": "Clear search",
+        "dropdown_clear_selection": "Clear selection",
+        "dropdown_no_options_found": "No match",
+        "colon": ": ",
+        "label_value": "{label}: {value}",
+        "embed": "Embed",
+        "embed_label": "Embed this map in another site",
+        "embed_heading": "Embed the map",
+        "embed_intro": (
+            "Paste this code into your page: the map shows the current view (filters, opened pôle, "
+            "colours) and its height follows its content."
+        ),
+        "embed_iframe_title": "Title of the map (read by screen readers)",
+        "embed_width": "Width in pixels (empty: full width)",
+        "embed_height": "Initial height in pixels",
+        "embed_lang": "Language",
+        "embed_hide_filters": "Hide the filter panel (the map stays filtered)",
+        "embed_code": "Code to paste",
+        "embed_copy": "Copy the code",
+        "embed_copied": "Code copied.",
+        "embed_copy_failed": "Could not copy: select the code and copy it.",
+        "embed_preview": "Preview",
+        "embed_allowlist": (
+            "The site embedding the map must be allowed by the map's operator (MAPAPP_FRAME_ANCESTORS variable)."
+        ),
+        "lang_fr": "French",
+        "lang_en": "English",
         "close": "Close",
         "profile": "Pôle profile",
         "former_names": "Former names",

@@ -147,7 +147,7 @@ def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
     missing = [th[label] for th in profile["themes"]["items"] if th["id"] in profile["themes"]["missing"]]
     return [
         html.H2(profile["name"], id="region-title", tabIndex="-1"),
-        html.P(f"{t(lang, 'population')} : " + (format_number(lang, population) if population else "n/a")),
+        html.P(t(lang, "population") + t(lang, "colon") + (format_number(lang, population) if population else "n/a")),
         sample_badge(lang, profile["sample"]),
         html.Table(
             [

@@ -12,6 +12,16 @@ from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
 from mapapp.ui.state import ViewState
 
 FEATURES_URL = "/api/clusters"
+# The texts Dash's Dropdown shows itself (English by default): from our catalogs instead.
+DROPDOWN_LABELS = (
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+)
 # Download buttons: (id, message, first href, file name); the hrefs follow the filters (syncUrl).
 DOWNLOADS = (
     ("download-csv", "csv", "/api/clusters.csv", "poles.csv"),
@@ -38,7 +48,11 @@ def _phase_info(store: Store, lang: str, selected: str) -> list:
                     else None,
                     html.P(budget) if budget else None,
                     html.P(
-                        [f"{t(lang, 'source')} : ", row["source"], f" ({t(lang, 'as_of', date=row['as_of'])})"],
+                        [
+                            t(lang, "source") + t(lang, "colon"),
+                            row["source"],
+                            f" ({t(lang, 'as_of', date=row['as_of'])})",
+                        ],
                         className="source",
                     ),
                 ],
@@ -47,7 +61,8 @@ def _phase_info(store: Store, lang: str, selected: str) -> list:
     return blocks
 
 
-def filter_panel(store: Store, state: ViewState) -> html.Section:
+def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.Section:
+    """The panel; `hidden` (an embed's `hide=filters`) keeps its controls, which drive the map."""
     lang, filters = state.lang, state.filters
     label = "label_fr" if lang == "fr" else "label_en"
     theme_options = [
@@ -62,12 +77,15 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
         {"label": f"{row['phase']} · {row['start_year']}-{str(row['end_year'])[2:]}", "value": str(row["phase"])}
         for row in store.phases.to_dict(orient="records")
     ]
+    # The trailing space keeps the names apart in the text of the dropdown, which shows the
+    # chosen ones side by side as tags: its accessible name then matches what it shows.
     region_options = [
-        {"label": name, "value": code}
+        {"label": f"{name} ", "value": code}
         for code, name in sorted(zip(store.regions["code"], store.regions["name"], strict=True))
     ]
     return html.Section(
         className="filters",
+        hidden=hidden,
         **{"aria-label": t(lang, "filters")},
         children=[
             html.Div(
@@ -111,6 +129,7 @@ def filter_panel(store: Store, state: ViewState) -> html.Section:
                         multi=True,
                         placeholder=t(lang, "region_placeholder"),
                         searchable=True,
+                        labels={key: t(lang, f"dropdown_{key}") for key in DROPDOWN_LABELS},
                     ),
                 ]
             ),

@@ -9,6 +9,7 @@ from mapapp.config import Config
 from mapapp.data.store import Store
 from mapapp.i18n import t
 from mapapp.ui import coverage, filters, profile, table
+from mapapp.ui import embed as embed_ui
 from mapapp.ui import map as map_ui
 from mapapp.ui.state import ViewState
 
@@ -40,12 +41,24 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
     full_map = html.A(
         t(lang, "open_full_map"), id="open-full-map", href="/", target="_blank", rel="noopener", hidden=not embed
     )
-    header = html.Header(className="header", children=[html.H1(t(lang, "title")), switch, full_map])
     if embed:
-        header = html.Div(className="embed-bar", children=[full_map, switch])
-    notices = [html.P(t(lang, "notice_ignored", message=n), className="notice") for n in state.notices]
+        # The host page has its own title: ours is for screen readers (every page has an h1).
+        header = html.Header(
+            className="embed-bar", children=[html.H1(t(lang, "title"), className="sr-only"), full_map, switch]
+        )
+    else:
+        header = html.Header(
+            className="header",
+            children=[
+                html.H1(t(lang, "title")),
+                html.Div([embed_ui.embed_button(lang), switch], className="header-tools"),
+                full_map,
+            ],
+        )
+    notices = [html.P(t(lang, n.key, param=n.param, value=n.value), className="notice") for n in state.notices]
+    classes = ["page"] + (["embed"] if embed else []) + (["no-filters"] if embed and state.hide_filters else [])
     return html.Div(
-        className="page embed" if embed else "page",
+        className=" ".join(classes),
         lang=lang,
         children=[
             html.A(t(lang, "skip"), href="#main", className="skip-link"),
@@ -55,7 +68,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                 id="main",
                 className="body",
                 children=[
-                    filters.filter_panel(store, state),
+                    filters.filter_panel(store, state, hidden=embed and state.hide_filters),
                     html.Div(
                         className="map-column",
                         children=[
@@ -86,6 +99,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                     ),
                 ],
             ),
+            None if embed else embed_ui.embed_dialog(lang),
             dcc.Store(id="choropleth", data=choropleth),
             dcc.Store(id="choropleths", data=choropleths),
             dcc.Store(id="lang", data=lang),
@@ -100,6 +114,7 @@ def register_callbacks(app, store_of) -> None:
     profile.register_callbacks(app, store_of)
     table.register_callbacks(app)
     coverage.register_callbacks(app, store_of)
+    embed_ui.register_callbacks(app)
     app.clientside_callback(
         map_ui.ns_call("syncUrl", str(max(store_of().phases["phase"]))),
         Output("download-csv", "href"),

@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import Store
-from mapapp.i18n import format_eur, format_number, t
+from mapapp.i18n import DATA_LANG, format_eur, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
 
 FUNDER_COLORS = {
@@ -35,7 +35,7 @@ def sample_badge(lang: str, sample: bool):
 
 def _sources(lang: str, sources: list[dict]) -> html.P:
     text = "; ".join(f"{s['source']} ({t(lang, 'as_of', date=s['as_of'])})" for s in sources[:3])
-    return html.P([f"{t(lang, 'source')} : ", text], className="source")
+    return html.P([t(lang, "source") + t(lang, "colon"), text], className="source")
 
 
 def bar_table(caption: str, rows: list[tuple[str, float, str]], color: str = "#000091") -> html.Table:
@@ -80,7 +80,7 @@ def stacked_years(lang: str, caption: str, by_year: list[dict]) -> html.Table:
         segments = [
             html.Span(
                 className="bar",
-                title=f"{t(lang, 'funder_' + funder)} : {format_eur(lang, amount)}",
+                title=t(lang, "label_value", label=t(lang, "funder_" + funder), value=format_eur(lang, amount)),
                 style={"width": f"{100 * amount / peak:.2f}%", "background": FUNDER_COLORS[funder]},
             )
             for funder, amount in parts.items()
@@ -214,8 +214,9 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         html.Tr(
             [
                 html.Td(p["year"]),
-                html.Td(p["title"]),
-                html.Td(", ".join(p["partners"][:4]) + ("…" if len(p["partners"]) > 4 else "")),
+                # Data, in French whatever the page's language (for screen readers' voices).
+                html.Td(p["title"], lang=DATA_LANG),
+                html.Td(", ".join(p["partners"][:4]) + ("…" if len(p["partners"]) > 4 else ""), lang=DATA_LANG),
                 html.Td(format_eur(lang, p["total_cost_eur"])),
                 html.Td(format_eur(lang, p["public_funding_eur"])),
             ]
@@ -235,7 +236,14 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                 bar_table(t(lang, "members_by_category"), member_rows),
                 html.Label(t(lang, "members_search"), htmlFor="member-search"),
                 dcc.Input(id="member-search", type="search", debounce=False, autoComplete="off"),
-                html.Ul(id="member-list", className="member-list"),
+                # Scrolls: focusable so that a keyboard can scroll it too.
+                html.Ul(
+                    id="member-list",
+                    className="member-list",
+                    lang=DATA_LANG,
+                    tabIndex=0,
+                    **{"aria-label": t(lang, "members")},
+                ),
                 dcc.Store(id="profile-members", data=members["items"]),
                 _sources(lang, members["sources"]),
             ],
@@ -257,7 +265,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
             f"{t(lang, 'funding')} ({format_eur(lang, funding['total_eur'])})",
             [
                 sample_badge(lang, funding["sample"]),
-                html.P([t(lang, "total"), " : ", html.Strong(format_eur(lang, funding["total_eur"]))]),
+                html.P([t(lang, "total"), t(lang, "colon"), html.Strong(format_eur(lang, funding["total_eur"]))]),
                 bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
                 stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
                 _sources(lang, funding["sources"]),

@@ -43,7 +43,7 @@ def test_regional_authority_journey(page, live_server):
     # compare with Île-de-France: a side-by-side table
     page.locator("#region-filter").click()
     page.keyboard.type("Île")
-    page.get_by_role("option", name="Île-de-France").click()
+    page.get_by_role("checkbox", name="Île-de-France").click()  # options are checkboxes
     page.keyboard.press("Escape")
     page.wait_for_selector(".compare-table")
     headers = page.locator(".compare-table thead th").all_text_contents()

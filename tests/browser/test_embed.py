@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mapapp.config import Config
+from tests.browser.test_map import open_page
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -20,13 +21,18 @@ def embed_server():
         yield server
 
 
-def host(map_url: str):
-    """A page on another origin (another port) that embeds /embed as the README tells hosts to."""
+def host(map_url: str, snippet: str | None = None):
+    """A page on another origin (another port) that embeds /embed as the README tells hosts to,
+    or with `snippet`, the code the embed dialog gave."""
+    snippet = (
+        snippet
+        or f"""<iframe src="{map_url}/embed?region=84" title="Carte des pôles de compétitivité"
+              data-mapapp style="width:100%;border:0" height="200"></iframe>
+      <script src="{map_url}/assets/embed-host.js"></script>"""
+    )
     html = f"""<!doctype html><html lang="fr"><head><title>Hôte</title></head><body>
       <h1>Page hôte</h1>
-      <iframe src="{map_url}/embed?region=84" title="Carte des pôles de compétitivité"
-              data-mapapp style="width:100%;border:0" height="200"></iframe>
-      <script src="{map_url}/assets/embed-host.js"></script>
+      {snippet}
     </body></html>""".encode()
 
     class Handler(BaseHTTPRequestHandler):
@@ -68,4 +74,62 @@ def test_other_sites_cannot_frame_the_map_by_default(page, live_server):
 
 
 def test_frame_ancestors_default_to_same_origin(client):
-    assert client.get("/embed").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert "frame-ancestors 'self';" in client.get("/embed").headers["Content-Security-Policy"] + ";"
+
+
+HOSTILE_TITLE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def test_embed_dialog_gives_the_snippet_of_the_current_view_with_a_live_preview(browser, embed_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["clipboard-write"])
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_page(page, f"{embed_server.url}/?region=84&theme=health")
+    page.click("#embed-open")
+    page.wait_for_selector("#embed-dialog[open]")
+    code = page.locator("#embed-code")
+    page.wait_for_function("() => document.getElementById('embed-code').value.includes('<iframe')")
+    assert f'src="{embed_server.url}/embed?theme=health&amp;region=84"' in code.input_value()
+    assert f'<script src="{embed_server.url}/assets/embed-host.js" async></script>' in code.input_value()
+    assert page.get_attribute("#embed-frame", "src") == f"{embed_server.url}/embed?theme=health&region=84"
+
+    # Options: English, no filter panel, a fixed size, and a title that is hostile HTML.
+    page.locator("#embed-lang input[value=en]").check()
+    page.locator("#embed-hide input[value=filters]").check()
+    page.fill("#embed-width", "640")
+    page.fill("#embed-height", "700")
+    page.fill("#embed-title", HOSTILE_TITLE)
+    page.wait_for_function("() => document.getElementById('embed-code').value.includes('width=\"640\"')")
+    snippet = code.input_value()
+    assert "lang=en" in snippet and "hide=filters" in snippet and 'height="700"' in snippet
+    assert "<script>alert" not in snippet and "<img" not in snippet
+    assert 'title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"' in snippet
+    assert page.get_attribute("#embed-frame", "title") == HOSTILE_TITLE  # shown as text, not run
+
+    # The preview is the embed itself: English, no filter panel, still filtered to the region.
+    preview = page.frame_locator("#embed-frame")
+    preview.locator("#map path.leaflet-interactive").first.wait_for(state="attached", timeout=20_000)
+    assert preview.locator("html").get_attribute("lang") == "en"
+    assert preview.locator("#open-full-map").text_content() == "Open the full map"
+    assert preview.locator(".filters").is_hidden()
+    assert "region=84" in preview.locator("#open-full-map").get_attribute("href")
+
+    page.click("#embed-copy")
+    page.wait_for_function("() => document.getElementById('embed-copy-status').textContent !== ''")
+    assert page.text_content("#embed-copy-status") == "Code copié."
+    assert dialogs == []
+
+    # Pasted as is in a page of another site, the snippet works: framed, titled, resized.
+    server, url = host(embed_server.url, snippet)
+    host_page = context.new_page()
+    host_page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    host_page.goto(url)
+    frame = host_page.frame_locator("iframe[data-mapapp]")
+    frame.locator("#map path.leaflet-interactive").first.wait_for(state="attached", timeout=20_000)
+    host_page.wait_for_function("() => parseInt(document.querySelector('iframe').style.height || '0') > 320")
+    assert host_page.get_attribute("iframe", "title") == HOSTILE_TITLE
+    assert host_page.get_attribute("iframe", "width") == "640"
+    assert dialogs == []
+    server.shutdown()
+    context.close()

@@ -624,3 +624,22 @@ def test_regions_endpoints_keep_their_shape(client):
     assert csv_text.splitlines()[0] == ",".join(rows[0])
     assert len(csv_text.splitlines()) == 19
     assert client.get("/api/regions?region=84").json == rows  # the region filter is ignored
+
+
+@pytest.mark.parametrize("mode", ["clusters_seated", "clusters_active", "projects"])
+def test_count_legends_are_disjoint_whole_ranges_holding_each_region(store, mode):
+    from mapapp.ui.coverage import PALETTE, choropleth
+
+    colouring = choropleth(store, "fr", Filters(phases=(5,)), mode, per_capita=False)
+    ranges = []
+    for row in colouring["legend"]["rows"]:
+        low, _, high = row["text"].replace("\u202f", "").replace(" ", "").partition("–")
+        ranges.append((row["color"], int(low), int(high or low)))
+    for (_, _, high), (_, low, _) in zip(ranges, ranges[1:], strict=False):
+        assert low == high + 1  # no gap, no overlap: "0", "1", "2 – 3", …
+    figures = region_coverage(store, Filters(phases=(5,))).set_index("code")[mode]
+    for code, color in colouring["colors"].items():
+        value = figures[code]
+        holding = [c for c, low, high in ranges if low <= value <= high]
+        assert holding == [color], (code, value, ranges)
+        assert color in PALETTE

@@ -4,6 +4,8 @@ profile (one region selected) and the comparison (two to four regions)."""
 
 from __future__ import annotations
 
+import math
+
 from dash import Input, Output, State, dcc, html
 
 from mapapp.data import coverage
@@ -17,6 +19,7 @@ from mapapp.ui.state import HISTORIC_PHASES
 
 PALETTE = ("#e8edff", "#b6c5f5", "#7f98e8", "#4463d0", "#000091")  # light to dark, blue France
 NA_COLOR = "#d9d9d9"
+COUNT_MEASURES = ("clusters_seated", "clusters_active", "members", "projects")
 CLASSES = 5
 REGION_LAYER_URLS = {"regions": "/geodata/regions.geojson", "regions_2015": "/geodata/regions_2015.geojson"}
 
@@ -71,13 +74,16 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
     unit = t(lang, f"unit_{mode}") + (" " + t(lang, "per_100k_short") if per_capita else "")
     labels = {code: f"{_format(lang, mode, v, per_capita)} {unit}" for code, v in values.items()}
     bounds, lower, rows = classes["bins"], min((v for v in values.values() if v == v), default=0), []
+    # Counts are whole numbers: class i holds bins[i-1] < v <= bins[i], so from the next whole
+    # number above bins[i-1] to the whole part of bins[i]; a one-value class shows that value.
+    counts = not per_capita and mode in COUNT_MEASURES
     for i, upper in enumerate(bounds):
         low = lower if i == 0 else bounds[i - 1]
+        if counts:
+            low, upper = (low if i == 0 else math.floor(low) + 1), math.floor(upper)
+        low_text, upper_text = _format(lang, mode, low, per_capita), _format(lang, mode, upper, per_capita)
         rows.append(
-            {
-                "color": PALETTE[i],
-                "text": f"{_format(lang, mode, low, per_capita)} – {_format(lang, mode, upper, per_capita)}",
-            }
+            {"color": PALETTE[i], "text": upper_text if low_text == upper_text else f"{low_text} – {upper_text}"}
         )
     if any(c is None for c in classes["classes"].values()):
         rows.append({"color": NA_COLOR, "text": "n/a"})

@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask_compress import Compress
 
+SELF = "'self'"
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/api/openapi.json")
 STATIC_PATHS = ("/api/clusters?",)  # every pôle, unfiltered: what each page loads
 COMPRESSED_MIMETYPES = [
@@ -76,6 +77,15 @@ def configure_compression(server: Flask) -> None:
     )
     Compress(server)
 
+    @server.after_request  # registered after Compress, so it runs before it
+    def buffer_assets(response):
+        # Flask sends /assets/ files as a passthrough stream, which flask-compress leaves alone:
+        # read them (a few KB) so they are compressed, once, like every other static file.
+        if response.direct_passthrough and response.status_code == 200 and request.path.startswith("/assets/"):
+            response.direct_passthrough = False
+            response.get_data()
+        return response
+
 
 def tile_source(tile_url: str) -> str:
     """The CSP source of a tile URL template: its origin, a wildcard for a `{s}` subdomain.
@@ -106,7 +116,7 @@ def content_security_policy(frame_ancestors: tuple[str, ...], script_hashes: lis
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": list(dict.fromkeys(("'self'", *frame_ancestors))),
+        "frame-ancestors": list(dict.fromkeys((SELF, *frame_ancestors))),
     }
     return "; ".join(f"{name} {' '.join(v for v in values if v)}" for name, values in directives.items())
 
@@ -120,11 +130,15 @@ def configure_security_headers(
     requests: the layout request reads the page's query from it."""
     policy: list[str] = []
 
+    other = f"default-src 'none'; frame-ancestors {' '.join(dict.fromkeys((SELF, *frame_ancestors)))}"
+
     @server.after_request
     def security_headers(response):
         if not policy:
             policy.append(content_security_policy(frame_ancestors, script_hashes(), tile_url))
-        response.headers.setdefault("Content-Security-Policy", policy[0])
+        # The full policy (2 KB of script hashes) where it applies, pages; data and scripts get
+        # the short one that makes them inert if opened as a document.
+        response.headers.setdefault("Content-Security-Policy", policy[0] if response.mimetype == "text/html" else other)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

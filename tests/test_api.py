@@ -98,6 +98,18 @@ def test_only_the_app_and_the_embed_are_pages(client):
     assert client.get("/api/nothing").status_code == 404
 
 
+def test_our_assets_are_compressed_and_revalidated(client):
+    response = client.get("/assets/mapapp.js", headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+    import brotli
+
+    assert b"window.mapapp" in brotli.decompress(response.data)
+    again = client.get(
+        "/assets/mapapp.js", headers={"Accept-Encoding": "br", "If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
 def test_static_bytes_are_compressed(client):
     response = client.get("/_dash-component-suites/dash_leaflet/dash_leaflet.js", headers={"Accept-Encoding": "br"})
     assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
@@ -136,6 +148,9 @@ def test_security_headers_and_frame_ancestors(app, client):
             tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png",
         )
     ).server.test_client()
-    policy = csp(allowed.get("/api/clusters"))
+    policy = csp(allowed.get("/embed"))
     assert policy["frame-ancestors"] == ["'self'", "https://www.example.gouv.fr"]
     assert policy["img-src"] == ["'self'", "data:", "https://*.tile.example.org"]
+    # Data and scripts get a short policy (no 2 KB of hashes on every answer) that keeps them inert.
+    data_policy = csp(allowed.get("/api/clusters"))
+    assert data_policy == {"default-src": ["'none'"], "frame-ancestors": ["'self'", "https://www.example.gouv.fr"]}

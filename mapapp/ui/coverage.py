@@ -9,7 +9,7 @@ import math
 from dash import Input, Output, State, dcc, html
 
 from mapapp.data import coverage
-from mapapp.data.query import Filters, region_coverage
+from mapapp.data.query import Filters, memoized, region_coverage
 from mapapp.data.store import Store
 from mapapp.i18n import format_eur, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
@@ -97,7 +97,12 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
 
 def choropleths(store: Store, lang: str, filters: Filters, layer: str = "regions") -> dict:
     """Every colouring of the region layer for one selection, keyed "mode|per_100k" (0/1), so
-    switching modes is done in the browser without a server round trip."""
+    switching modes is done in the browser without a server round trip. Built once per store,
+    language, filters and layer: most page loads ask for the same few (shared, not to be changed)."""
+    return memoized(store, "choropleths", (lang, filters, layer), lambda: _choropleths(store, lang, filters, layer))
+
+
+def _choropleths(store: Store, lang: str, filters: Filters, layer: str) -> dict:
     return {
         f"{mode}|{int(per)}": choropleth(store, lang, filters, mode, per, layer)
         for mode in coverage.MEASURES

@@ -57,6 +57,10 @@ COVERAGE_COLUMNS = [
     "sample",
 ]
 SCHEMES = ("quantiles", "natural_breaks")
+# mapclassify's notices, expected here (few distinct values, no numba): filtered once for the
+# process, since warnings.catch_warnings is not safe across a server's threads.
+warnings.filterwarnings("ignore", message="Not enough unique values in array")
+warnings.filterwarnings("ignore", message="Numba not installed")
 REGION_CODE_PATTERN = "^[0-9]{2}$"  # INSEE region codes: two digits ("06", "84")
 MAX_COMPARED = 4
 MIN_COMPARED = 2
@@ -408,9 +412,7 @@ def classify(values: Mapping[str, float] | pd.Series, k: int = 5, scheme: str = 
         import mapclassify  # heavy (scipy, scikit-learn): imported only when classes are needed
 
         classifier = mapclassify.Quantiles if scheme == "quantiles" else mapclassify.FisherJenks
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "numba not installed", "not enough unique values"
-            bins = np.unique(classifier(finite.to_numpy(), k=k).bins)
+        bins = np.unique(classifier(finite.to_numpy(), k=k).bins)
     bins[-1] = distinct[-1]  # the top bound is the maximum, exactly
     positions = np.searchsorted(bins, finite.to_numpy(), side="left")
     classes: dict[str, int | None] = {str(code): None for code in series.index}

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from mapapp.data.query import cached, normalize_text
+from mapapp.data.query import cached, memoized, normalize_text
 from mapapp.data.store import Store
 
 MEMBER_CATEGORIES = ("large", "eti", "sme", "research", "training", "other")
@@ -171,6 +171,11 @@ def cluster_profile(store: Store, cluster_id: str) -> dict | None:
     >>> [p["id"] for p in profile["lineage"]["merged_from"]]  # doctest: +SKIP
     ['elastopole', 'plastipolis']
     """
+    # Many readers open the same pôles: each profile is built once per store (shared: read only).
+    return memoized(store, "cluster_profile", cluster_id, lambda: _build_profile(store, cluster_id))
+
+
+def _build_profile(store: Store, cluster_id: str) -> dict | None:
     match = store.clusters[store.clusters["id"] == cluster_id]
     if match.empty:
         return None

@@ -47,3 +47,23 @@ def test_procfile_serves_the_wsgi_app_on_port():
     procfile = (REPO / "Procfile").read_text()
     assert procfile.startswith("web: gunicorn ") and "$PORT" in procfile and "mapapp.wsgi:server" in procfile
     assert f"web: {procfile.split('web: ', 1)[1].strip()}" in README  # the README shows it as it is
+
+
+def test_every_third_party_import_of_the_app_is_a_declared_dependency():
+    import ast
+    import sys
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=\[; ]", d, maxsplit=1)[0].lower().replace("-", "_") for d in declared}
+    imported = set()
+    for path in (REPO / "mapapp").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("mapapp", "__future__")}
+    import_names = {"psycopg": "psycopg", "yaml": "pyyaml"}
+    missing = {m for m in third_party if import_names.get(m, m).lower() not in names}
+    assert missing == set(), f"imported by mapapp/ but not in pyproject.toml's dependencies: {missing}"

@@ -441,10 +441,16 @@ document.addEventListener("keydown", function (event) {
 document.addEventListener("click", function (event) {
   if (!event.target.closest || !event.target.closest("#profile-close")) return;
   var id = new URLSearchParams(window.location.search).get("cluster");
-  setTimeout(function () {
-    var marker = id && document.querySelector('#map [data-cluster-id="' + CSS.escape(id) + '"]');
-    (marker || document.getElementById("map")).focus();
-  }, 50);
+  // The markers are redrawn once the selection is cleared: the focus is put back on the pôle's
+  // marker whenever it has fallen to the page's body meanwhile (never taken from elsewhere).
+  [50, 300, 900].forEach(function (delay) {
+    setTimeout(function () {
+      var active = document.activeElement;
+      if (active && active !== document.body && active.id !== "profile-close") return;
+      var marker = id && document.querySelector('#map [data-cluster-id="' + CSS.escape(id) + '"]');
+      (marker || document.getElementById("map")).focus();
+    }, delay);
+  });
 });
 
 // Embedded in another site's page: tell the host page our height (see assets/embed-host.js).

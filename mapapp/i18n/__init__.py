@@ -6,6 +6,7 @@ language is a test failure, not a silent fallback.
 
 from __future__ import annotations
 
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 
 LANGS = ("fr", "en")
@@ -350,3 +351,17 @@ def format_eur(lang: str, value: float) -> str:
     """Money in M€ with one decimal: "1 234,5 M€" (fr) / "€1,234.5M" (en)."""
     millions = format_number(lang, value / 1e6, digits=1)
     return f"€{millions}M" if lang == "en" else f"{millions}\u202fM€"
+
+
+def format_date(lang: str, iso: str | None) -> str:
+    """An ISO date of the data for readers: "2005-07-12" -> "12 juil. 2005" (fr) / "12 Jul 2005"
+    (en); a year-month ("2024-06") or year alone is shown as it is, and so is anything unparsable."""
+    from datetime import date
+
+    if not iso:
+        return ""
+    try:
+        day = date.fromisoformat(str(iso)[:10])
+    except ValueError:
+        return str(iso)
+    return babel_format_date(day, format="medium", locale=LOCALES.get(lang, "fr_FR"))

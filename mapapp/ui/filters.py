@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Input, Output, State, dcc, html
 
 from mapapp.data.store import Store
-from mapapp.i18n import LOCALES, t
+from mapapp.i18n import LOCALES, format_date, t
 from mapapp.ui.coverage import coverage_controls
 from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
 from mapapp.ui.state import ViewState
@@ -51,7 +51,7 @@ def _phase_info(store: Store, lang: str, selected: str) -> list:
                         [
                             t(lang, "source") + t(lang, "colon"),
                             row["source"],
-                            f" ({t(lang, 'as_of', date=row['as_of'])})",
+                            f" ({t(lang, 'as_of', date=format_date(lang, row['as_of']))})",
                         ],
                         className="source",
                     ),

@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import Store
-from mapapp.i18n import DATA_LANG, format_eur, format_number, t
+from mapapp.i18n import DATA_LANG, format_date, format_eur, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
 
 FUNDER_COLORS = {
@@ -34,7 +34,7 @@ def sample_badge(lang: str, sample: bool):
 
 
 def _sources(lang: str, sources: list[dict]) -> html.P:
-    text = "; ".join(f"{s['source']} ({t(lang, 'as_of', date=s['as_of'])})" for s in sources[:3])
+    text = "; ".join(f"{s['source']} ({t(lang, 'as_of', date=format_date(lang, s['as_of']))})" for s in sources[:3])
     return html.P([t(lang, "source") + t(lang, "colon"), text], className="source")
 
 
@@ -116,7 +116,7 @@ def _timeline(lang: str, profile: dict) -> html.Ol:
     for phase in (1, 2, 3, 4, 5):
         events = by_phase.get(phase, [])
         status = events[-1]["status"] if events else None
-        text = ", ".join(f"{t(lang, 'status_' + e['status'])} ({e['date']})" for e in events) or "—"
+        text = ", ".join(f"{t(lang, 'status_' + e['status'])} ({format_date(lang, e['date'])})" for e in events) or "—"
         items.append(
             html.Li(
                 [html.Strong(f"Phase {phase}"), html.Span(text)], className=f"phase-step {status or 'none'}", title=text
@@ -130,7 +130,7 @@ def _lineage(lang: str, profile: dict) -> list:
     if lineage.get("merged_into"):
         target = lineage["merged_into"]
         key = "merged_into" if target.get("date") else "merged_into_nodate"
-        out.append(html.P(t(lang, key, name=target["name"], date=target.get("date"))))
+        out.append(html.P(t(lang, key, name=target["name"], date=format_date(lang, target.get("date")))))
     if lineage.get("merged_from"):
         out.append(html.P(t(lang, "merged_from", names=", ".join(m["name"] for m in lineage["merged_from"]))))
     return out

@@ -477,6 +477,9 @@ window.addEventListener("popstate", function () { window.location.reload(); });
 // native controls (named by their fieldset's legend), the dropdown's own button takes the focus
 // and is named by its <label> too.
 (function () {
+  function labelOf(control) {
+    return control && control.id ? document.querySelector('label[for="' + CSS.escape(control.id) + '"]') : null;
+  }
   function repair(root) {
     root.querySelectorAll('.dash-options-list[role="listbox"]').forEach(function (list) {
       list.setAttribute("role", "group");
@@ -501,7 +504,7 @@ window.addEventListener("popstate", function () { window.location.reload(); });
       // (Delete clears): it is left to the eyes.
       var clear = button.querySelector(".dash-dropdown-clear");
       if (clear && clear.getAttribute("aria-hidden") !== "true") clear.setAttribute("aria-hidden", "true");
-      var label = button.id && document.querySelector('label[for="' + button.id + '"]');
+      var label = labelOf(button);
       if (!label) return;
       var shown = Array.from(button.querySelectorAll(".dash-dropdown-value-item, .dash-dropdown-placeholder"))
         .map(function (el) { return el.textContent; });
@@ -513,7 +516,7 @@ window.addEventListener("popstate", function () { window.location.reload(); });
     // the dropdown, and say so on the button.
     root.querySelectorAll('.dash-dropdown-content[role="dialog"]').forEach(function (popover) {
       var trigger = popover.id && document.querySelector('[aria-controls="' + CSS.escape(popover.id) + '"]');
-      var label = trigger && trigger.id && document.querySelector('label[for="' + trigger.id + '"]');
+      var label = labelOf(trigger);
       if (label && popover.getAttribute("aria-label") !== label.textContent) {
         popover.setAttribute("aria-label", label.textContent);
       }

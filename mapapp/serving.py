@@ -100,6 +100,11 @@ def tile_source(tile_url: str) -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
+def ancestor_sources(frame_ancestors: tuple[str, ...]) -> list[str]:
+    """Who may frame us: the map's own origin, then the configured sites, each once."""
+    return list(dict.fromkeys((SELF, *frame_ancestors)))
+
+
 def content_security_policy(frame_ancestors: tuple[str, ...], script_hashes: list[str], tile_url: str = "") -> str:
     """The page's CSP: its own scripts plus the inline ones Dash writes (by hash, never
     'unsafe-inline'), its own API, tiles from the configured provider, and iframes by
@@ -116,7 +121,7 @@ def content_security_policy(frame_ancestors: tuple[str, ...], script_hashes: lis
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": list(dict.fromkeys((SELF, *frame_ancestors))),
+        "frame-ancestors": ancestor_sources(frame_ancestors),
     }
     return "; ".join(f"{name} {' '.join(v for v in values if v)}" for name, values in directives.items())
 
@@ -130,7 +135,7 @@ def configure_security_headers(
     requests: the layout request reads the page's query from it."""
     policy: list[str] = []
 
-    other = f"default-src 'none'; frame-ancestors {' '.join(dict.fromkeys((SELF, *frame_ancestors)))}"
+    other = f"default-src 'none'; frame-ancestors {' '.join(ancestor_sources(frame_ancestors))}"
 
     @server.after_request
     def security_headers(response):

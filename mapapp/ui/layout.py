@@ -56,7 +56,8 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
             ],
         )
     notices = [html.P(t(lang, n.key, param=n.param, value=n.value), className="notice") for n in state.notices]
-    classes = ["page"] + (["embed"] if embed else []) + (["no-filters"] if embed and state.hide_filters else [])
+    hide_filters = embed and state.hide_filters  # only an embed may leave its filter panel out
+    classes = ["page"] + (["embed"] if embed else []) + (["no-filters"] if hide_filters else [])
     return html.Div(
         className=" ".join(classes),
         lang=lang,
@@ -68,7 +69,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                 id="main",
                 className="body",
                 children=[
-                    filters.filter_panel(store, state, hidden=embed and state.hide_filters),
+                    filters.filter_panel(store, state, hidden=hide_filters),
                     html.Div(
                         className="map-column",
                         children=[

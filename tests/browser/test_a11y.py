@@ -108,7 +108,12 @@ def test_keyboard_chooses_regions_in_the_dropdown(page, live_server, axe_source)
     page.keyboard.press("Enter")
     page.wait_for_selector(".dash-dropdown-content")
     assert axe_violations(page, axe_source) == []  # the open popover too
-    page.keyboard.type("Bret")  # into the popover's search box
+    # The popover moves the focus to its search box once it has opened: type only then.
+    page.wait_for_function("() => document.activeElement.classList.contains('dash-dropdown-search')")
+    page.keyboard.type("Bret")
+    page.wait_for_function(  # the list has been narrowed to the search
+        "() => !document.querySelector('.dash-dropdown-content input[value=\"84\"]')"
+    )
     tab_until(page, lambda f: f["value"] == "53", limit=3)  # Bretagne's checkbox
     page.keyboard.press("Space")
     page.wait_for_function("() => location.search.includes('region=53')")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from mapapp.data.profile import cluster_profile
-from mapapp.i18n import MESSAGES, format_date, format_eur, format_number
+from mapapp.i18n import MESSAGES, format_date, format_eur, format_euros, format_number
 from mapapp.ui.profile import profile_panel
 
 
@@ -24,6 +24,8 @@ def test_numbers_money_and_dates_per_locale():
     # The issue's own examples: 1 234,5 M€ / €1,234.5M.
     assert format_eur("fr", 1_234_500_000) == "1\u202f234,5\u202fM€"
     assert format_eur("en", 1_234_500_000) == "€1,234.5M"
+    assert format_euros("fr", 1_300_500) == "1\u202f300\u202f500\u202f€"
+    assert format_euros("en", 1_300_500) == "€1,300,500"
     assert format_number("fr", 18500) == "18\u202f500" and format_number("en", 18500) == "18,500"
     assert format_date("fr", "2005-07-12") == "12 juil. 2005"
     assert format_date("en", "2005-07-12") == "12 Jul 2005"

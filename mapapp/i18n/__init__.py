@@ -353,6 +353,12 @@ def format_eur(lang: str, value: float) -> str:
     return f"€{millions}M" if lang == "en" else f"{millions}\u202fM€"
 
 
+def format_euros(lang: str, value: float) -> str:
+    """Money in whole euros: "1 300 500 €" (fr) / "€1,300,500" (en)."""
+    amount = format_number(lang, value)
+    return f"€{amount}" if lang == "en" else f"{amount}\u202f€"
+
+
 def format_date(lang: str, iso: str | None) -> str:
     """An ISO date of the data for readers: "2005-07-12" -> "12 juil. 2005" (fr) / "12 Jul 2005"
     (en); a year-month ("2024-06") or year alone is shown as it is, and so is anything unparsable."""

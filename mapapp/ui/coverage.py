@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 from mapapp.data import coverage
 from mapapp.data.query import Filters, memoized, region_coverage
 from mapapp.data.store import Store
-from mapapp.i18n import format_eur, format_number, t
+from mapapp.i18n import format_eur, format_euros, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
 from mapapp.ui.profile import bar_table, sample_badge, stacked_years
 from mapapp.ui.state import COVERAGE_MODES as MODES
@@ -58,7 +58,7 @@ def _format(lang: str, measure: str, value: float | None, per_capita: bool) -> s
     if measure == "funding_eur" and not per_capita:
         return format_eur(lang, value)
     if measure == "funding_eur":
-        return f"{format_number(lang, value)} €"
+        return format_euros(lang, value)
     return format_number(lang, value, digits=2 if per_capita else 0)
 
 

@@ -16,10 +16,11 @@ import pandas as pd
 
 from mapapp.api import WEB_LAYERS
 from mapapp.data import coverage, exports, query
+from mapapp.data.cache import cached
+from mapapp.data.figures import MEASURES as FIGURE_MEASURES
 from mapapp.data.labels import PHASES
 from mapapp.data.profile import CLUSTER_ID_MAX_LENGTH, CLUSTER_ID_PATTERN, MEMBER_CATEGORIES
-from mapapp.data.query import cached
-from mapapp.data.store import Store
+from mapapp.data.store import SEAT_PRECISIONS, Store
 
 GEOJSON = "application/geo+json"
 CSV = "text/csv"
@@ -41,18 +42,59 @@ _SOURCES = {
     },
 }
 
+_DATE = {"type": "string", "format": "date"}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+_SEAT_PRECISION = {
+    "type": "string",
+    "enum": list(SEAT_PRECISIONS),
+    "description": "commune: a source names the seat's commune; area: only a technopole or metropolitan area "
+    "(placed at a commune of it); region: no source, placed inside its first region of activity",
+}
+_PUBLISHED_PROPERTY_SCHEMAS = {
+    "members_published": {"type": ["integer", "null"], "description": "latest members figure the pôle published"},
+    "members_published_as_of": _NULLABLE_DATE,
+    "projects_published": {"type": ["integer", "null"], "description": "latest projects figure published"},
+    "projects_published_as_of": _NULLABLE_DATE,
+    "projects_published_measure": {"type": ["string", "null"], "enum": ["projects_funded", "projects_labelled", None]},
+    "projects_published_period": {**_NULLABLE_STRING, "description": "null, 'cumulative', 'YYYY' or 'YYYY-YYYY'"},
+    "funding_published_eur": {"type": ["number", "null"], "description": "latest public funding figure published"},
+    "funding_published_as_of": _NULLABLE_DATE,
+    "funding_published_period": _NULLABLE_STRING,
+    "rd_budget_published_eur": {"type": ["number", "null"], "description": "latest R&D budget of its projects"},
+    "rd_budget_published_as_of": _NULLABLE_DATE,
+    "rd_budget_published_period": _NULLABLE_STRING,
+}
+_FIGURE = {
+    "type": "object",
+    "properties": {
+        "measure": {"type": "string", "enum": list(FIGURE_MEASURES)},
+        "value": _NUMBER,
+        "unit": {"type": "string", "enum": ["count", "EUR"]},
+        "as_of": _DATE,
+        "period": {**_NULLABLE_STRING, "description": "null (a stock at as_of), 'cumulative', 'YYYY', 'YYYY-YYYY'"},
+        "source": {"type": "string", "format": "uri"},
+        "stated_as": {"type": "string", "description": "the few words of the source that state the number"},
+        "note": _NULLABLE_STRING,
+    },
+    "required": ["measure", "value", "unit", "as_of", "period", "source", "stated_as", "note"],
+}
+
 # Properties of a seat feature, as `exports.cluster_features` writes them (list columns as arrays).
 _CLUSTER_PROPERTY_SCHEMAS = {
     "id": _STRING,
     "name": _STRING,
     "former_names": _STRINGS,
+    "aliases": {**_STRINGS, "description": "short names and acronyms people use; `q` finds them"},
     "themes": _STRINGS,
     "phases": {"type": "array", "items": {"type": "integer", "enum": list(PHASES)}},
     "region_codes": _STRINGS,
     "seat_commune_code": _NULLABLE_STRING,
     "seat_name": _NULLABLE_STRING,
+    "seat_precision": _SEAT_PRECISION,
+    "seat_area": {**_NULLABLE_STRING, "description": "the technopole or metropolitan area a source names"},
     "current": _BOOLEAN,
     "website": _NULLABLE_STRING,
+    **_PUBLISHED_PROPERTY_SCHEMAS,
     "members": _INTEGER,
     "projects": _INTEGER,
     "funding_eur": _NUMBER,
@@ -98,11 +140,17 @@ def _profile_schema() -> dict:
     theme = _object({"id": _STRING, "label_fr": _STRING, "label_en": _STRING, "color": _STRING})
     seat = _object(
         {
-            "commune_code": _STRING,
+            "precision": _SEAT_PRECISION,
+            "commune_code": _NULLABLE_STRING,
             "name": _NULLABLE_STRING,
+            "area": _NULLABLE_STRING,
             "region_code": _NULLABLE_STRING,
             "lon": _NUMBER,
             "lat": _NUMBER,
+            "stated_as": _NULLABLE_STRING,
+            "source": _NULLABLE_STRING,
+            "as_of": _NULLABLE_DATE,
+            "note": _NULLABLE_STRING,
         }
     )
     label = _object(
@@ -145,9 +193,12 @@ def _profile_schema() -> dict:
             "id": _STRING,
             "name": _STRING,
             "former_names": _STRINGS,
+            "aliases": _STRINGS,
             "themes": {"type": "array", "items": theme},
             "current": _BOOLEAN,
             "website": _NULLABLE_STRING,
+            "website_source": _NULLABLE_STRING,
+            "website_as_of": _NULLABLE_DATE,
             "seat": {"oneOf": [seat, {"type": "null"}]},
             "region_codes": {"type": "array", "items": _object({"code": _STRING, "name": _NULLABLE_STRING})},
             "labels": {"type": "array", "items": label, "description": "label decisions, by date"},
@@ -156,8 +207,14 @@ def _profile_schema() -> dict:
                     "merged_into": {"oneOf": [linked, {"type": "null"}]},
                     "merged_from": {"type": "array", "items": linked},
                     "renamed_date": _NULLABLE_STRING,
+                    "renamed_source": _NULLABLE_STRING,
                 }
             ),
+            "figures": {
+                "type": "array",
+                "items": _FIGURE,
+                "description": "every figure published by or about the pôle, real and sourced; newest first",
+            },
             "members": _object(
                 {
                     "count": _INTEGER,

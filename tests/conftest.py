@@ -45,14 +45,27 @@ def hostile_geodata(tmp_path_factory) -> Path:
     root = copy_geodata(tmp_path_factory.mktemp("hostile") / "geodata")
     # Three communes of Guyane far apart, so the pôles show as separate markers in its inset.
     seats = {"hostile-img": ("97302", "03"), "hostile-script": ("97311", "03"), "hostile-formula": ("97353", "03")}
-    with (root / "clusters.csv").open("a", encoding="utf-8", newline="") as fh:
+    with (root / "clusters.csv").open("r+", encoding="utf-8", newline="") as fh:
         import csv
 
-        writer = csv.writer(fh, lineterminator="\n")
+        header = next(csv.reader(fh))
+        fh.seek(0, 2)
+        writer = csv.DictWriter(fh, fieldnames=header, restval="", lineterminator="\n")
         for cid, name in HOSTILE_NAMES.items():
             seat, region = seats[cid]
             writer.writerow(
-                [cid, name, name, "digital", seat, "", region, "", "", "", "", "test fixture", "2026-01-01"]
+                {
+                    "id": cid,
+                    "name": name,
+                    "former_names": name,
+                    "aliases": name,
+                    "themes": "digital",
+                    "seat_commune_code": seat,
+                    "region_codes": region,
+                    "seat_stated_as": name,
+                    "source": "test fixture",
+                    "as_of": "2026-01-01",
+                }
             )
     with (root / "cluster_labels.csv").open("a", encoding="utf-8") as fh:
         for cid in HOSTILE_NAMES:

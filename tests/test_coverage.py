@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import Point
 
 from mapapp.data.coverage import classify, compare_regions, parse_compared_regions, region_profile
-from mapapp.data.query import FilterError, Filters, parse_filters, region_coverage, vocabulary
+from mapapp.data.query import FilterError, Filters, filter_clusters, parse_filters, region_coverage, vocabulary
 from mapapp.data.store import Store, load_directory
 from mapapp.geo.layers import read_layer, regions_2015_table
 
@@ -26,12 +26,12 @@ from mapapp.geo.layers import read_layer, regions_2015_table
 # Pôles:   alpha  health          seat Paris (11)      active 11|84   phases 4, 5
 #          beta   digital         seat Lyon (84)       active 84      phase 5
 #          gamma  health|digital  seat Mamoudzou (06)  active 06|53   phase 5
-#          delta  energy          no known seat        active 53      phase 1
+#          delta  energy          no sourced seat: placed in its region 53   active 53   phase 1
 # Members: alpha 2 in Paris (sme, large) + 1 in Lyon (research); beta 1 in Lyon (sme) + 1 in
 #          Grenoble (eti); gamma 1 in Mamoudzou (sme) + 1 in Rennes (other); delta 1 in Rennes
 #          (training).
 # Projects: p1 alpha 2020 (state_fui 100,000 in 2020 + region 50,000 in 2021); p2 beta 2022
-#          (anr 200,000, sample); p3 delta 2010 (feder 30,000: its pôle has no seat, so no region).
+#          (anr 200,000, sample); p3 delta 2010 (feder 30,000: in 53, where its pôle is placed).
 # Regions before 2016: 11 (1,000,000), 82 Rhône-Alpes (départements 69, 38: 400,000), 83 Auvergne
 #          (63, where Clermont-Ferrand has no member: 100,000), 53 (200,000), 06 Mayotte (unknown).
 
@@ -172,12 +172,12 @@ def _column(table: pd.DataFrame, column: str) -> dict:
 def test_counts_per_region_by_hand(tiny):
     table = region_coverage(tiny, Filters())
     assert list(table["code"]) == ["11", "84", "53", "06"]
-    assert _column(table, "clusters_seated") == {"11": 1, "84": 1, "53": 0, "06": 1}  # delta has no seat
+    assert _column(table, "clusters_seated") == {"11": 1, "84": 1, "53": 1, "06": 1}  # delta: placed in its region
     # alpha counts once in 11 and once in 84; gamma once in 06 and once in 53.
     assert _column(table, "clusters_active") == {"11": 1, "84": 2, "53": 2, "06": 1}
     assert _column(table, "members") == {"11": 2, "84": 3, "53": 2, "06": 1}  # where members are, not the seat
-    assert _column(table, "projects") == {"11": 1, "84": 1, "53": 0, "06": 0}  # p3: pôle without seat
-    assert _column(table, "funding_eur") == {"11": 150_000.0, "84": 200_000.0, "53": 0.0, "06": 0.0}
+    assert _column(table, "projects") == {"11": 1, "84": 1, "53": 1, "06": 0}  # p3: delta's region
+    assert _column(table, "funding_eur") == {"11": 150_000.0, "84": 200_000.0, "53": 30_000.0, "06": 0.0}
     assert table["sample"].all()  # p2 is sample
 
 
@@ -187,7 +187,9 @@ def test_per_100k_inhabitants_by_hand_and_na_for_mayotte(tiny):
     assert table.loc["84", "clusters_active_per_100k"] == 0.4  # 2 / 500,000 × 100,000
     assert table.loc["84", "funding_eur_per_100k"] == 40_000.0
     assert table.loc["53", "members_per_100k"] == 1.0
-    assert table.loc["53", "clusters_seated_per_100k"] == 0.0  # zero pôles, known population: 0, not n/a
+    assert table.loc["53", "clusters_seated_per_100k"] == 0.5  # delta, placed in its region: 1 / 200,000
+    health = region_coverage(tiny, Filters(themes=("health",))).set_index("code")
+    assert health.loc["84", "clusters_seated_per_100k"] == 0.0  # zero pôles, known population: 0, not n/a
     mayotte = table.loc["06"]
     assert mayotte["clusters_seated"] == 1 and mayotte["members"] == 1  # absolute figures are known
     for measure in ("clusters_seated", "clusters_active", "members", "projects", "funding_eur"):
@@ -201,11 +203,11 @@ def test_filters_select_the_pôles_summed(tiny):
     assert _column(health, "members") == {"11": 2, "84": 1, "53": 1, "06": 1}
     assert _column(health, "funding_eur") == {"11": 150_000.0, "84": 0.0, "53": 0.0, "06": 0.0}
     assert not health["sample"].any()
-    phase1 = region_coverage(tiny, Filters(phases=(1,)))  # delta only
-    assert _column(phase1, "clusters_seated") == {"11": 0, "84": 0, "53": 0, "06": 0}
+    phase1 = region_coverage(tiny, Filters(phases=(1,)))  # delta only, placed in its region
+    assert _column(phase1, "clusters_seated") == {"11": 0, "84": 0, "53": 1, "06": 0}
     assert _column(phase1, "clusters_active") == {"11": 0, "84": 0, "53": 1, "06": 0}
     assert _column(phase1, "members") == {"11": 0, "84": 0, "53": 1, "06": 0}
-    assert _column(phase1, "projects") == {"11": 0, "84": 0, "53": 0, "06": 0}
+    assert _column(phase1, "projects") == {"11": 0, "84": 0, "53": 1, "06": 0}
     # The region filter is ignored: every region is compared on the same selection.
     pd.testing.assert_frame_equal(region_coverage(tiny, Filters(regions=("53",))), region_coverage(tiny, Filters()))
     nothing = region_coverage(tiny, Filters(q="zzz"))
@@ -326,7 +328,8 @@ def test_region_profile_ranks_ties_and_mayotte(tiny):
     assert measures["members"] == {"value": 2, "per_100k": 1.0, "rank": 2, "rank_per_100k": 1}
     # clusters_active 84: 2, 53: 2 (tie for 1st), 11: 1, 06: 1.
     assert measures["clusters_active"]["rank"] == 1
-    assert measures["projects"] == {"value": 0, "per_100k": 0.0, "rank": 3, "rank_per_100k": 3}
+    # projects 11: 1, 84: 1, 53: 1 (delta's), 06: 0; per 100k 53 leads (0.5).
+    assert measures["projects"] == {"value": 1, "per_100k": 0.5, "rank": 1, "rank_per_100k": 1}
     mayotte = region_profile(tiny, "06")
     assert mayotte["population"] is None and mayotte["ranked"] == {"absolute": 4, "per_100k": 3}
     assert mayotte["measures"]["members"] == {"value": 1, "per_100k": None, "rank": 4, "rank_per_100k": None}
@@ -341,7 +344,7 @@ def test_region_profile_honours_filters(tiny):
     assert phase5["members"]["by_category"]["other"] == 1 and phase5["members"]["count"] == 1
     everything = region_profile(tiny, "53")
     assert everything["themes"]["missing"] == []
-    assert everything["projects"]["count"] == 0  # delta's project has no seat region
+    assert everything["projects"]["count"] == 1  # delta's project: delta is placed in its region
 
 
 def test_compare_regions_uses_the_same_measure_block(tiny):
@@ -459,6 +462,20 @@ def test_regions_before_2016_add_up_to_the_current_regions(store, config, query_
     old = region_coverage(store, filters, layer=OLD)
     new = region_coverage(store, filters)
     assert len(old) == 27 and list(old["code"]) == list(store.regions_2015["code"])
+    # A pôle placed in its region for want of a sourced commune has no known old region: it
+    # counts in its current region only.
+    selection = filter_clusters(store, filters)
+    in_region = selection[selection["seat_precision"] == "region"]
+    unplaced_old = (
+        in_region.assign(
+            clusters_seated=1, region=store.clusters.set_index("id").loc[in_region["id"], "seat_region_code"].to_numpy()
+        )
+        .groupby("region")[["clusters_seated", "projects", "funding_eur"]]
+        .sum()
+        .reindex(new["code"], fill_value=0)
+        .set_axis(new.index)
+    )
+    new = new.assign(**{m: new[m] - unplaced_old[m] for m in unplaced_old.columns})
     for measure in ("clusters_seated", "members", "projects"):
         assert old[measure].sum() == new[measure].sum(), measure
     assert old["funding_eur"].sum() == pytest.approx(new["funding_eur"].sum())

@@ -31,15 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mapapp.data.cache import cached, memoized
 from mapapp.data.profile import MEMBER_CATEGORIES, _plain
 from mapapp.data.query import (
     FilterError,
     Filters,
     _values,
     activity_by_cluster,
-    cached,
     filter_clusters,
-    memoized,
     region_coverage,
 )
 from mapapp.data.query import normalize_text as _normalize_text
@@ -259,9 +258,14 @@ def _build_table(store: Store, layer: str = "regions") -> CoverageTable:
     cluster_index = pd.Index(clusters["id"])
     region_index, region_of_commune, active = _geography(store, layer)
     n_clusters, n_regions, n_categories = len(cluster_index), len(region_index), len(MEMBER_CATEGORIES)
-    # The seat commune's region (on the current layer, `seat_region_code` by construction).
-    seat_commune = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
-    seat = _positions(region_index, seat_commune.map(region_of_commune))
+    # The seat's region: on the current layer `seat_region_code` (a pôle placed in its region for
+    # want of a sourced seat counts there); on the old layer, its seat commune's old region, so a
+    # pôle with no sourced commune counts in no old region (its région of 2015 is unknown).
+    if layer == "regions":
+        seat = _positions(region_index, clusters["seat_region_code"])
+    else:
+        seat_commune = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
+        seat = _positions(region_index, seat_commune.map(region_of_commune))
 
     members = store.members
     member_cluster = _positions(cluster_index, members["cluster_id"])

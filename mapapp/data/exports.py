@@ -8,7 +8,8 @@ import math
 
 import pandas as pd
 
-from mapapp.data.query import CLUSTER_COLUMNS, Filters, filter_clusters, memoized, region_coverage, search_keys
+from mapapp.data.cache import memoized
+from mapapp.data.query import CLUSTER_COLUMNS, Filters, filter_clusters, region_coverage, search_keys
 from mapapp.data.store import Store
 
 # Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection").
@@ -53,14 +54,15 @@ def _json_value(value):
 def cluster_features(store: Store, filters: Filters) -> dict:
     """GeoJSON FeatureCollection of the matching pôles' seats (pôles without a known seat have
     a null geometry). Properties: `id, name, themes, phases, region_codes, seat_commune_code,
-    seat_name, members, projects, funding_eur, sample` and more; list-valued ones as arrays;
+    seat_name, seat_precision, members, projects, funding_eur, sample`, the published figures
+    (`members_published`, `members_published_as_of`, …) and more; list-valued ones as arrays;
     `search_key` is the normalised names the browser-side filter searches."""
     selected = filter_clusters(store, filters)
     keys = dict(zip(store.clusters["id"], search_keys(store), strict=True))
     features = []
     for row, geom in zip(selected.drop(columns="geometry").to_dict(orient="records"), selected.geometry, strict=True):
         props = {key: _json_value(value) for key, value in row.items()}
-        for key in ("themes", "region_codes", "former_names"):
+        for key in ("themes", "region_codes", "former_names", "aliases"):
             props[key] = [part for part in (props[key] or "").split("|") if part]
         props["phases"] = [int(p) for p in (props["phases"] or "").split("|") if p]
         props["search_key"] = keys[props["id"]]

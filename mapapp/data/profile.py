@@ -14,7 +14,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from mapapp.data.query import cached, memoized, normalize_text
+from mapapp.data.cache import cached, memoized
+from mapapp.data.figures import cluster_figures
+from mapapp.data.query import normalize_text
 from mapapp.data.store import Store
 
 MEMBER_CATEGORIES = ("large", "eti", "sme", "research", "training", "other")
@@ -90,7 +92,12 @@ def _lineage(store: Store, row: pd.Series) -> dict:
         }
     sources = clusters[clusters["merged_into"] == row["id"]].sort_values(["merged_date", "id"])
     merged_from = _records(sources[["id", "name", "merged_date"]].rename(columns={"merged_date": "date"}))
-    return {"merged_into": merged_into, "merged_from": merged_from, "renamed_date": _text(row["renamed_date"])}
+    return {
+        "merged_into": merged_into,
+        "merged_from": merged_from,
+        "renamed_date": _text(row["renamed_date"]),
+        "renamed_source": _text(row["renamed_source"]),
+    }
 
 
 def _members(store: Store, members: pd.DataFrame) -> dict:
@@ -183,13 +190,19 @@ def _build_profile(store: Store, cluster_id: str) -> dict | None:
     themes = store.themes.set_index("id").reindex(row["theme_list"]).reset_index()
     region_names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
     seat = None
-    if _text(row["seat_commune_code"]) and row.geometry is not None and not row.geometry.is_empty:
+    if row.geometry is not None and not row.geometry.is_empty:
         seat = {
-            "commune_code": row["seat_commune_code"],
+            "precision": row["seat_precision"],
+            "commune_code": _text(row["seat_commune_code"]),
             "name": _text(row["seat_name"]),
+            "area": _text(row["seat_area"]),
             "region_code": _text(row["seat_region_code"]),
             "lon": round(float(row.geometry.x), 5),
             "lat": round(float(row.geometry.y), 5),
+            "stated_as": _text(row["seat_stated_as"]),
+            "source": _text(row["seat_source"]),
+            "as_of": _text(row["seat_as_of"]),
+            "note": _text(row["seat_note"]),
         }
     labels = _rows(store, "labels", cluster_id).sort_values(["date", "phase"], kind="stable")
     members = _rows(store, "members", cluster_id)
@@ -199,13 +212,18 @@ def _build_profile(store: Store, cluster_id: str) -> dict | None:
         "id": row["id"],
         "name": row["name"],
         "former_names": list(row["former_name_list"]),
+        "aliases": list(row["alias_list"]),
         "themes": _records(themes[["id", "label_fr", "label_en", "color"]]),
         "current": bool(row["current"]),
         "website": _text(row["website"]),
+        "website_source": _text(row["website_source"]),
+        "website_as_of": _text(row["website_as_of"]),
         "seat": seat,
         "region_codes": [{"code": code, "name": region_names.get(code)} for code in row["region_list"]],
         "labels": _records(labels[["phase", "date", "status", "application", "source", "as_of"]]),
         "lineage": _lineage(store, row),
+        # Real figures published by the pôle or the press, each with its source: shown first.
+        "figures": cluster_figures(store, cluster_id),
         "members": _members(store, members),
         "projects": _projects(store, projects, funding, members),
         "funding": _funding(funding),

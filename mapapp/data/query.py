@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mapapp.data.cache import cached
+from mapapp.data.figures import PUBLISHED_COLUMNS, headline_figures
 from mapapp.data.labels import PHASES
 from mapapp.data.store import Store
 
@@ -26,13 +27,17 @@ CLUSTER_COLUMNS = [
     "id",
     "name",
     "former_names",
+    "aliases",
     "themes",
     "phases",
     "region_codes",
     "seat_commune_code",
     "seat_name",
+    "seat_precision",
+    "seat_area",
     "current",
     "website",
+    *PUBLISHED_COLUMNS,
     "members",
     "projects",
     "funding_eur",
@@ -148,14 +153,15 @@ def normalize_text(text: str) -> str:
 
 
 def search_keys(store: Store) -> pd.Series:
-    """Per pôle (in `store.clusters` order), the normalised names it can be found by: its name, former names, and the
-    names of the pôles merged into it (so "mov'eo" also finds Mov'eo's successor)."""
+    """Per pôle (in `store.clusters` order), the normalised names it can be found by: its name, former names, the
+    short names and acronyms people use (aliases: "Alpha-RLH", "NSL"), and the names of the pôles merged into it
+    (so "mov'eo" also finds Mov'eo's successor)."""
     return cached(store, "search_keys", _compute_search_keys)
 
 
 def _compute_search_keys(store: Store) -> pd.Series:
     clusters = store.clusters
-    names = clusters["name"] + "|" + clusters["former_names"].fillna("")
+    names = clusters["name"] + "|" + clusters["former_names"].fillna("") + "|" + clusters["aliases"].fillna("")
     by_id = dict(zip(clusters["id"], names, strict=True))
     merged = clusters["merged_from"].map(lambda ids: "|".join(by_id.get(i, "") for i in ids))
     return (names + "|" + merged).map(lambda s: "|".join(normalize_text(p) for p in s.split("|") if p))
@@ -187,34 +193,13 @@ def activity_by_cluster(store: Store) -> pd.DataFrame:
     )
 
 
-def memoized(store: Store, name: str, key, compute, max_entries: int = 128):
-    """`compute()` once per `key` for this store (bounded, most recent kept): answers that many
-    clients ask for, e.g. every pôle unfiltered, are built once instead of per request."""
-    entries = store.cache.setdefault(("memo", name), OrderedDict())
-    if key in entries:
-        entries.move_to_end(key)
-        return entries[key]
-    value = entries[key] = compute()
-    while len(entries) > max_entries:
-        entries.popitem(last=False)
-    return value
-
-
-def cached(store: Store, name: str, compute):
-    """`compute(store)` once per store, kept in `store.cache` under `name`: the one place derived
-    tables (search keys, coverage table, gazetteer index…) are built and shared."""
-    cache = store.cache
-    if name not in cache:
-        cache[name] = compute(store)
-    return cache[name]
-
-
 def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
     """The pôles matching `filters`, sorted by name, with `CLUSTER_COLUMNS` + seat geometry.
 
     A pôle matches a theme if it has it, a phase if it held any label in that phase, a region
     if the region is among its regions of activity, and `q` if the text appears in its name,
-    a former name or the name of a pôle merged into it (ignoring case, accents, punctuation).
+    a former name, an alias or the name of a pôle merged into it (ignoring case, accents,
+    punctuation). The published figures (`figures.PUBLISHED_COLUMNS`) come with each pôle.
     Several values of one parameter are alternatives (OR); different parameters combine (AND).
     """
     clusters = store.clusters
@@ -235,7 +220,9 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
             mask &= keys.str.contains(needle, regex=False).to_numpy(dtype=bool)
     selected = clusters[mask]
     stats = cached(store, "activity", activity_by_cluster).loc[selected["id"]]
+    published = headline_figures(store).loc[selected["id"]]
     out = selected.drop(columns=["sample"]).assign(
+        **{column: published[column].to_numpy() for column in PUBLISHED_COLUMNS},
         phases=selected["phases"].map(lambda ps: "|".join(str(p) for p in ps)),
         members=stats["members"].to_numpy(),
         projects=stats["projects"].to_numpy(),

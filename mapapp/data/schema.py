@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-TABLES = ("themes", "phases", "clusters", "cluster_labels", "members", "projects", "funding")
+TABLES = ("themes", "phases", "clusters", "cluster_labels", "cluster_figures", "members", "projects", "funding")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,22 @@ def schema(table: str) -> dict:
 
 def field_names(table: str) -> list[str]:
     return [f["name"] for f in schema(table)["fields"]]
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A frame with the columns of `table` and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in field_names(table)})
+
+
+def with_optional_columns(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame` with the optional columns of `table` it lacks added, empty: tables written before
+    a column was added to the schema (hand-made CSVs, older stores) still load."""
+    added = [
+        spec["name"]
+        for spec in schema(table)["fields"]
+        if spec["name"] not in frame.columns and not spec.get("constraints", {}).get("required")
+    ]
+    return frame.assign(**{name: "" for name in added}) if added else frame
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -149,9 +165,11 @@ def read_csv_table(path: Path, table: str) -> pd.DataFrame:
         ) from exc
     except UnicodeDecodeError as exc:
         raise DataValidationError([DataError(path.name, None, "(file)", f"not UTF-8: {exc}")]) from exc
+    frame = with_optional_columns(frame, table)
     errors = check_frame(frame, table, path.name)
     if errors:
         raise DataValidationError(errors)
+    frame = frame[field_names(table)]
     for spec in schema(table)["fields"]:
         name, kind = spec["name"], spec["type"]
         if kind == "integer":

@@ -15,10 +15,11 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import DataValidationError, check_frame, read_csv_table
+from mapapp.data.schema import DataValidationError, check_frame, empty_frame, read_csv_table
 from mapapp.geo.layers import read_layer
 
 LOG = logging.getLogger("mapapp.store")
@@ -37,10 +38,13 @@ class Store:
         themes: theme vocabulary (id, label_fr, label_en, color).
         phases: the five phases with their aims and published figures, each with its source.
         clusters: one row per pôle with derived columns: `theme_list`, `region_list`,
-            `former_name_list`, `phases` (phases with a label), `labels` (phase -> last status),
-            `merged_from`, `seat_name`, `seat_region_code`, `geometry` (seat point).
+            `former_name_list`, `alias_list`, `phases` (phases with a label), `labels` (phase ->
+            last status), `merged_from`, `seat_name`, `seat_region_code`, `seat_precision`
+            (commune, area or region: see `load_directory`), `geometry` (seat point).
         labels: label decisions (cluster_id, phase, date, status, application, source, as_of).
         members, projects, funding: activity tables (may be empty).
+        figures: the figures published by or about each pôle (`cluster_figures.csv`: measure,
+            value, unit, as_of, period, source, stated_as), real and sourced; may be empty.
         web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
         web_regions_2015: the same for the pre-2016 regions.
         cache: figures derived from the frames above, computed once by the query module.
@@ -56,6 +60,7 @@ class Store:
     members: pd.DataFrame
     projects: pd.DataFrame
     funding: pd.DataFrame
+    figures: pd.DataFrame = field(default_factory=lambda: empty_frame("cluster_figures"), repr=False)
     regions_2015: gpd.GeoDataFrame | None = field(default=None, repr=False)
     web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
     web_regions_2015: dict = field(default_factory=dict, repr=False)
@@ -67,12 +72,24 @@ def _split(series: pd.Series) -> pd.Series:
     return series.fillna("").map(lambda v: [part for part in v.split("|") if part])
 
 
+SEAT_PRECISIONS = ("commune", "area", "region")
+
+
 def load_directory(
-    geodata_dir: Path, communes: gpd.GeoDataFrame, imported: pd.DataFrame | None = None
+    geodata_dir: Path,
+    communes: gpd.GeoDataFrame,
+    imported: pd.DataFrame | None = None,
+    regions: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Themes, clusters (with derived columns and seat points) and label decisions.
 
-    `imported`: pôles from `import clusters`, which replace directory rows with the same id."""
+    `imported`: pôles from `import clusters`, which replace directory rows with the same id.
+
+    Every pôle gets a seat point and a `seat_precision`: `commune` or `area` (a source names the
+    commune, or only a technopole/metropolitan area placed at one of its communes: the point is
+    the commune's), or `region` when no source locates it: it is then placed at a point inside
+    its first region of activity (`regions`, read from `geodata_dir` when not given; a pôle
+    stays unplaced only when no region layer is at hand), and says so wherever it is shown."""
     themes = read_csv_table(geodata_dir / "themes.csv", "themes")
     clusters = read_csv_table(geodata_dir / "clusters.csv", "clusters")
     if imported is not None and len(imported):
@@ -84,6 +101,7 @@ def load_directory(
     clusters["theme_list"] = _split(clusters["themes"])
     clusters["region_list"] = _split(clusters["region_codes"])
     clusters["former_name_list"] = _split(clusters["former_names"])
+    clusters["alias_list"] = _split(clusters["aliases"])
 
     holding = labels[labels["status"].isin(LABEL_STATUSES)]
     phases = holding.groupby("cluster_id")["phase"].agg(lambda s: sorted(set(int(p) for p in s)))
@@ -99,11 +117,30 @@ def load_directory(
 
     gazetteer = communes.set_index("code")
     seat = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
+    has_commune = seat.notna()
+    clusters["seat_precision"] = clusters["seat_precision"].where(
+        clusters["seat_precision"] != "", np.where(has_commune, "commune", "region")
+    )
     clusters["seat_name"] = seat.map(gazetteer["name"]).fillna("")
-    clusters["seat_region_code"] = seat.map(gazetteer["region_code"]).fillna("")
+    first_region = clusters["region_list"].map(lambda codes: codes[0] if codes else "")
+    clusters["seat_region_code"] = seat.map(gazetteer["region_code"]).where(has_commune, first_region).fillna("")
     geometry = seat.map(gazetteer.geometry)
+    if regions is None and (geodata_dir / "regions.parquet").exists():
+        regions = read_layer(geodata_dir, "regions")
+    if regions is not None:
+        inside = regions.set_index("code").geometry.representative_point()
+        in_region = ~has_commune & clusters["seat_region_code"].isin(inside.index)
+        geometry = geometry.where(~in_region, clusters["seat_region_code"].map(inside))
     clusters = gpd.GeoDataFrame(clusters, geometry=geometry.to_numpy(), crs="EPSG:4326")
     return themes, clusters, labels
+
+
+def load_figures(geodata_dir: Path) -> pd.DataFrame:
+    """The published figures (`cluster_figures.csv`), checked; empty when the file is absent."""
+    path = geodata_dir / "cluster_figures.csv"
+    if not path.exists():
+        return empty_frame("cluster_figures")
+    return read_csv_table(path, "cluster_figures")
 
 
 def _checked(frame: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
@@ -126,15 +163,17 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
     activity = {table: _checked(tables[table], table, f"{where}/{table} ({version})") for table in ACTIVITY_TABLES}
     imported = _checked(tables["clusters"], "clusters", f"{where}/clusters ({version})")
     communes = read_layer(geodata_dir, "communes")
-    themes, clusters, labels = load_directory(geodata_dir, communes, imported)
+    regions = read_layer(geodata_dir, "regions")
+    themes, clusters, labels = load_directory(geodata_dir, communes, imported, regions)
     return Store(
-        regions=read_layer(geodata_dir, "regions"),
+        regions=regions,
         communes=communes,
         themes=themes,
         phases=read_csv_table(geodata_dir / "phases.csv", "phases"),
         clusters=clusters,
         labels=labels,
         **activity,
+        figures=load_figures(geodata_dir),
         regions_2015=read_layer(geodata_dir, "regions_2015"),
         web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
         web_regions_2015=json.loads((geodata_dir / "web" / "regions_2015.geojson").read_bytes()),

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapapp.data.query import cached, normalize_text
+from mapapp.data.cache import cached
+from mapapp.data.query import normalize_text
 from mapapp.data.store import Store
 from mapapp.ingest.french import is_blank, parse_number
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.query import normalize_text
-from mapapp.data.schema import check_frame, field_names
+from mapapp.data.schema import check_frame, empty_frame, field_names
 from mapapp.data.store import Store
 from mapapp.ingest.columns import (
     CATEGORY_WORDS,
@@ -181,7 +181,7 @@ def read_import(
         raise ValueError(f"unknown import {kind!r}; expected one of {', '.join(KINDS)}")
     path = Path(path)
     raw = read_table(path, sheet)
-    empty = _empty_frame(kind)
+    empty = empty_frame(kind)
     result = ImportResult(kind, raw.file, raw.fmt, empty, list(raw.problems), skipped=raw.skipped)
     result.rows_read = len(raw.cells)
     if as_of is not None and pd.isna(pd.to_datetime(as_of, format="%Y-%m-%d", errors="coerce")):
@@ -237,10 +237,6 @@ def schema_problems(frame: pd.DataFrame, kind: str, rows: Rows, targets: dict[st
         line = int(rows.raw.lines[pos]) if pos is not None and pos < len(rows.raw.lines) else 1
         problems.append(ImportProblem(rows.raw.file, line, rows.column(field), f"{error.field}: {error.message}"))
     return problems
-
-
-def _empty_frame(kind: str) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in field_names(kind)})
 
 
 def _place(rows: Rows, store: Store, target: str, required: bool) -> tuple[pd.Series, pd.Series]:

@@ -11,7 +11,8 @@ from collections import defaultdict
 
 import pandas as pd
 
-from mapapp.data.query import cached, normalize_text
+from mapapp.data.cache import cached
+from mapapp.data.query import normalize_text
 from mapapp.data.store import Store
 from mapapp.ingest.french import is_blank
 

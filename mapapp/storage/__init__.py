@@ -26,7 +26,7 @@ from typing import Protocol
 import geopandas as gpd
 import pandas as pd
 
-from mapapp.data.schema import field_names, schema
+from mapapp.data.schema import empty_frame, field_names, schema, with_optional_columns
 
 TABLES = ("clusters", "members", "projects", "funding")
 # Rows with the same key are the same row: an import updates them instead of adding a duplicate.
@@ -67,7 +67,7 @@ class Backend(Protocol):
 
 def empty_table(table: str) -> pd.DataFrame:
     """A table with the schema's columns and no rows (members: a GeoDataFrame)."""
-    frame = pd.DataFrame({name: pd.Series(dtype=object) for name in field_names(table)})
+    frame = empty_frame(table)
     if table == "members":
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     return frame
@@ -75,8 +75,9 @@ def empty_table(table: str) -> pd.DataFrame:
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Columns in schema order with the store's dtypes: integers as nullable Int64, numbers as
-    float64, booleans as bool, the rest as text; what a database hands back reads like Parquet."""
-    frame = frame[field_names(table)].copy()
+    float64, booleans as bool, the rest as text; what a database hands back reads like Parquet.
+    Optional columns added to the schema after a store was written are added, empty."""
+    frame = with_optional_columns(frame, table)[field_names(table)].copy()
     for spec in schema(table)["fields"]:
         name, kind = spec["name"], spec["type"]
         if kind == "integer":

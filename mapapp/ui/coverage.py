@@ -9,7 +9,8 @@ import math
 from dash import Input, Output, State, dcc, html
 
 from mapapp.data import coverage
-from mapapp.data.query import Filters, memoized, region_coverage
+from mapapp.data.cache import memoized
+from mapapp.data.query import Filters, region_coverage
 from mapapp.data.store import Store
 from mapapp.i18n import format_eur, format_euros, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call

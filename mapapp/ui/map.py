@@ -11,7 +11,7 @@ import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html
 
 from mapapp.config import Config
-from mapapp.data.query import cached
+from mapapp.data.cache import cached
 from mapapp.data.store import Store
 from mapapp.i18n import t
 

@@ -58,41 +58,58 @@ PUBLISHED_COLUMNS = [
 ]
 
 _WORDS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
+    **dict.fromkeys(("un", "une", "one"), 1),
+    **dict.fromkeys(("deux", "two"), 2),
+    **dict.fromkeys(("trois", "three"), 3),
+    **dict.fromkeys(("quatre", "four"), 4),
+    **dict.fromkeys(("cinq", "five"), 5),
     "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "onze": 11,
-    "douze": 12,
-    "quinze": 15,
-    "vingt": 20,
-    "trente": 30,
-    "quarante": 40,
-    "cinquante": 50,
-    "soixante": 60,
-    "cent": 100,
-    "mille": 1000,
+    **dict.fromkeys(("sept", "seven"), 7),
+    **dict.fromkeys(("huit", "eight"), 8),
+    **dict.fromkeys(("neuf", "nine"), 9),
+    **dict.fromkeys(("dix", "ten"), 10),
+    **dict.fromkeys(("onze", "eleven"), 11),
+    **dict.fromkeys(("douze", "twelve"), 12),
+    **dict.fromkeys(("treize", "thirteen"), 13),
+    **dict.fromkeys(("quatorze", "fourteen"), 14),
+    **dict.fromkeys(("quinze", "fifteen"), 15),
+    **dict.fromkeys(("seize", "sixteen"), 16),
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    **dict.fromkeys(("vingt", "twenty"), 20),
+    **dict.fromkeys(("trente", "thirty"), 30),
+    **dict.fromkeys(("quarante", "forty"), 40),
+    **dict.fromkeys(("cinquante", "fifty"), 50),
+    **dict.fromkeys(("soixante", "sixty"), 60),
+    **dict.fromkeys(("cent", "hundred"), 100),
+    **dict.fromkeys(("mille", "thousand"), 1000),
+    # "une soixantaine": about sixty, as the source writes it.
+    "dizaine": 10,
+    "douzaine": 12,
+    "quinzaine": 15,
+    "vingtaine": 20,
+    "trentaine": 30,
+    "quarantaine": 40,
+    "cinquantaine": 50,
+    "soixantaine": 60,
+    "centaine": 100,
 }
-# Words and symbols that multiply the number before them ("3,6 milliards", "1,2 Md€", "un millier").
+# Words and symbols that multiply the number before them ("3,6 milliards", "1,2 Md€", "250 Me",
+# "un millier", "deux cents").
 _SCALES = (
-    (r"milliards?|mds?|mrds?", 1e9),
-    (r"millions?|m", 1e6),
-    (r"milliers?|mille|k", 1e3),
-    (r"centaines?", 1e2),
+    (r"milliards?|mds?|mrds?|billions?", 1e9),
+    (r"millions?|me|m", 1e6),
+    (r"milliers?|mille|thousands?|k", 1e3),
+    (r"centaines?|cents?|hundreds?", 1e2),
     (r"dizaines?", 1e1),
 )
 _NUMBER = re.compile(
     r"(?<![\w,.])"
     r"(?P<digits>\d{1,3}(?:[ .]\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?)"
-    r"|\b(?P<word>" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")\b"
+    r"|\b(?P<word>" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")s?\b"
 )
+_ARTICLES = ("un", "une")
 _SCALE = re.compile(r"\s*(?:d'|de\s+)?(?P<scale>" + "|".join(p for p, _ in _SCALES) + r")(?![a-z])")
 
 
@@ -121,18 +138,25 @@ def stated_numbers(text: str) -> list[float]:
     [1200.0, 800.0]
     >>> stated_numbers("45 M€")
     [45000000.0]
+    >>> stated_numbers("quelque deux cents adhérents, une soixantaine de laboratoires")
+    [200.0, 60.0]
     """
     plain = _plain_text(text)
-    numbers = []
+    numbers: list[float] = []
+    consumed = 0  # end of the last number and its scale words: "mille" in "deux mille" is not a number
     for match in _NUMBER.finditer(plain):
-        value = _digits(match["digits"]) if match["digits"] else float(_WORDS[match["word"]])
-        rest = plain[match.end() :]
-        while scale := _SCALE.match(rest):
-            value *= next(factor for pattern, factor in _SCALES if re.fullmatch(pattern, scale["scale"]))
-            rest = rest[scale.end() :]
-        # "mille" or "cent" alone is a number; after a number it was applied as a scale above.
-        if match["word"] and numbers and plain[: match.start()].rstrip().endswith(tuple(_WORDS)):
+        if match.start() < consumed:
             continue
+        word = match["word"]
+        rest = plain[match.end() :]
+        if word in _ARTICLES and _NUMBER.match(rest.lstrip()) and _NUMBER.match(rest.lstrip())["word"]:
+            continue  # "une soixantaine": the article of a number word, not the number one
+        value = _digits(match["digits"]) if match["digits"] else float(_WORDS[word])
+        end = match.end()
+        while scale := _SCALE.match(plain, end):
+            value *= next(factor for pattern, factor in _SCALES if re.fullmatch(pattern, scale["scale"]))
+            end = scale.end()
+        consumed = end
         numbers.append(value)
     return numbers
 

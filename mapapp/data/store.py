@@ -111,7 +111,10 @@ def load_directory(
     clusters["labels"] = clusters["id"].map(lambda cid: per_cluster.get(cid, {}))
     merged_from = clusters[clusters["merged_into"] != ""].groupby("merged_into")["id"].agg(list)
     clusters["merged_from"] = clusters["id"].map(merged_from).map(lambda v: v if isinstance(v, list) else [])
-    clusters["current"] = clusters["id"].isin(clusters_active_on(labels, date.today().isoformat()))
+    today = date.today().isoformat()
+    # Labelled today, and its association has not stopped (dissolved, liquidated, ceased).
+    ended = clusters["ended_date"].ne("") & clusters["ended_date"].le(today)
+    clusters["current"] = clusters["id"].isin(clusters_active_on(labels, today)) & ~ended
     # Pôles invented by `build-sample --scale K` say so in their source.
     clusters["sample"] = clusters["source"].eq("sample")
 

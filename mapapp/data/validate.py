@@ -233,7 +233,6 @@ def _figure_errors(store: Store, today: str) -> list[DataError]:
         "value",
         lambda r: f"{r['measure']} {r['value']:g} exceeds the members published on {r['as_of']}",
     )
-    kind_sum = kinds.groupby(["cluster_id", "as_of"])["value"].sum()
     # SME + ETI + "SME and ETI" would count firms twice: only disjoint kinds are summed.
     disjoint = kinds[kinds["measure"] != "members_sme_eti"].groupby(["cluster_id", "as_of"])["value"].sum()
     over = disjoint[disjoint > members.reindex(disjoint.index)]
@@ -247,7 +246,6 @@ def _figure_errors(store: Store, today: str) -> list[DataError]:
                 f"members by kind add up to {value:g}, more than the members of {cid} on {as_of}",
             )
         )
-    del kind_sum
     return errors
 
 
@@ -270,7 +268,8 @@ def coverage_lines(store: Store) -> list[str]:
 
     n = len(phase5)
     return [
-        f"seats: {placed}/{n} phase-5 pôles on the map ({precision(phase5)}); all {len(clusters)} pôles: {precision(clusters)}",
+        f"seats: {placed}/{n} phase-5 pôles on the map ({precision(phase5)}); "
+        f"all {len(clusters)} pôles: {precision(clusters)}",
         f"websites: {int(current['website'].ne('').sum())}/{len(current)} current pôles "
         f"({int(current['website_as_of'].ne('').sum())} dated)",
         f"published figures: {len(figures)} rows; phase-5 pôles with members figures {with_figure(('members',))}/{n}, "

@@ -33,6 +33,13 @@ window.mapapp = (function () {
     return marker;
   }
 
+  // A seat's name as read in tooltips and by screen readers, with how precisely it is placed.
+  function seatText(p, hideout) {
+    if (p.seat_precision === "region") return p.name + " — " + (hideout.seatRegion || "");
+    if (p.seat_precision === "area" && p.seat_area) return p.name + " — " + p.seat_area;
+    return p.name;
+  }
+
   function seatColor(feature, context) {
     var colors = (context && context.hideout && context.hideout.colors) || {};
     var themes = feature.properties.themes || [];
@@ -164,6 +171,7 @@ window.mapapp = (function () {
         return el("Li", {children: [el("Span", {className: "swatch square", style: {background: row.color}}), row.text]});
       });
       var legend = [el("P", {children: el("Strong", {children: data.legend.title})}), el("Ul", {children: items})];
+      if (data.legend.note) legend.push(el("P", {className: "legend-note", children: data.legend.note}));
       if (data.sample) legend.push(el("Span", {className: "badge sample", title: all.badge_title, children: all.badge}));
       return [data, legend];
     },
@@ -188,7 +196,9 @@ window.mapapp = (function () {
       var p = feature.properties;
       var hideout = context.hideout || {};
       var dot = document.createElement("span");
-      dot.className = "seat-dot" + (hideout.selected === p.id ? " selected" : "");
+      // A pôle placed in its region for want of a sourced seat is drawn apart: a dashed ring.
+      dot.className = "seat-dot" + (p.seat_precision === "region" ? " region-placed" : "") +
+        (hideout.selected === p.id ? " selected" : "");
       dot.style.background = seatColor(feature, context);
       var size = hideout.selected === p.id ? 26 : 16;
       var icon = L.divIcon({html: dot, className: "seat-icon", iconSize: [size, size]});
@@ -197,7 +207,7 @@ window.mapapp = (function () {
       marker.on("add", function () {
         var el = marker.getElement();
         if (el) {
-          el.setAttribute("aria-label", p.name);
+          el.setAttribute("aria-label", seatText(p, hideout));
           el.setAttribute("data-cluster-id", p.id);
         }
         var map = marker._map;
@@ -209,9 +219,10 @@ window.mapapp = (function () {
       });
       return clickOnEnter(marker);
     },
-    seatTooltip: function (feature, layer) {
+    seatTooltip: function (feature, layer, context) {
       if (!feature.properties || feature.properties.cluster) return;
-      layer.bindTooltip(textElement("span", feature.properties.name), {direction: "top", offset: [0, -8]});
+      var hideout = (context && context.hideout) || {};
+      layer.bindTooltip(textElement("span", seatText(feature.properties, hideout)), {direction: "top", offset: [0, -8]});
     },
     clusterIcon: function (feature, latlng, index) {
       var count = feature.properties.point_count;

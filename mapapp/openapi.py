@@ -208,6 +208,20 @@ def _profile_schema() -> dict:
                     "merged_from": {"type": "array", "items": linked},
                     "renamed_date": _NULLABLE_STRING,
                     "renamed_source": _NULLABLE_STRING,
+                    "ended": {
+                        "oneOf": [
+                            _object(
+                                {
+                                    "date": _NULLABLE_DATE,
+                                    "how": {"type": "string", "enum": ["dissolved", "liquidated", "stopped"]},
+                                    "source": _NULLABLE_STRING,
+                                    "note": _NULLABLE_STRING,
+                                }
+                            ),
+                            {"type": "null"},
+                        ],
+                        "description": "when and how the pôle's association stopped, with its source",
+                    },
                 }
             ),
             "figures": {

@@ -630,11 +630,14 @@ def test_regions_endpoints_keep_their_shape(client):
         "members",
         "projects",
         "funding_eur",
+        "members_published",
         "clusters_seated_per_100k",
         "clusters_active_per_100k",
         "members_per_100k",
         "projects_per_100k",
         "funding_eur_per_100k",
+        "members_published_per_100k",
+        "clusters_without_members_published",
         "sample",
     ]
     csv_text = client.get("/api/regions.csv").data.decode("utf-8-sig")

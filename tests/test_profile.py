@@ -29,7 +29,10 @@ def listed(app) -> dict:
 def test_directory_facts_and_lineage(polymeris):
     assert polymeris["id"] == "polymeris" and polymeris["name"] == "Polymeris"
     assert polymeris["current"] is True
-    assert polymeris["seat"]["commune_code"] == "69123" and polymeris["seat"]["region_code"] == "84"
+    seat = polymeris["seat"]
+    assert seat["commune_code"] == "01031" and seat["name"] == "Bellignat" and seat["region_code"] == "84"
+    assert seat["precision"] == "commune" and "Bellignat" in seat["stated_as"]
+    assert seat["source"].startswith("https://") and seat["as_of"] <= "2026-12-02"
     assert [t["id"] for t in polymeris["themes"]] == ["materials"]
     assert {r["code"]: r["name"] for r in polymeris["region_codes"]}["84"] == "Auvergne-Rhône-Alpes"
     merged_from = {m["id"]: m["date"] for m in polymeris["lineage"]["merged_from"]}

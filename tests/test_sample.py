@@ -13,7 +13,6 @@ from mapapp.data.labels import clusters_active_on
 from mapapp.data.sample import (
     CATEGORIES,
     CATEGORY_SHARES,
-    CURRENT_MEMBERS_TOTAL,
     PHASE_YEARS,
     SAMPLE_AS_OF,
     build_sample,
@@ -125,18 +124,32 @@ def test_member_categories_follow_the_published_shares(tables):
         assert abs(shares.get(category, 0.0) - target) < 0.02, category
 
 
-def test_current_poles_have_about_18500_members(tables, directory):
+def _latest_published_members() -> pd.Series:
+    """Read straight from the shipped CSV: each pôle's latest members figure."""
+    figures = pd.read_csv(GEODATA / "cluster_figures.csv", dtype={"value": float})
+    members = figures[figures["measure"] == "members"].sort_values("as_of")
+    return members.groupby("cluster_id")["value"].last().astype(int)
+
+
+def test_sample_members_are_calibrated_on_the_published_figures(tables, directory):
     clusters, labels = directory
-    current = clusters_active_on(labels, SAMPLE_AS_OF)  # the sample's "today", not the clock's
     members = tables["members"]
-    total = members["cluster_id"].isin(current).sum()
-    assert abs(total - CURRENT_MEMBERS_TOTAL) <= 0.10 * CURRENT_MEMBERS_TOTAL
     per_pole = members.groupby("cluster_id").size()
-    historical = per_pole.drop(index=list(current), errors="ignore")
+    published = _latest_published_members()
+    assert len(published) >= 50
+    # A pôle that published a members figure has exactly that many (fictitious) members.
+    pd.testing.assert_series_equal(per_pole.reindex(published.index), published, check_names=False, check_dtype=False)
+    current = clusters_active_on(labels, SAMPLE_AS_OF)  # the sample's "today", not the clock's
+    unpublished = per_pole.drop(index=list(published.index), errors="ignore")
+    historical = unpublished.drop(index=list(current), errors="ignore")
     assert historical.between(60, 120).all()
+    # Current pôles with no figure get a count of the same order as those published.
+    guessed = unpublished.reindex([c for c in current if c not in published.index]).dropna()
+    assert len(guessed) and guessed.between(2, 10 * published.median()).all()
     first = labels.groupby("cluster_id")["date"].min().str[:4].astype(int)
     assert (members["since"] >= members["cluster_id"].map(first)).all()
     assert members["since"].le(2026).all()
+    assert members["sample"].all() and members["name"].str.startswith("Membre d'exemple").all()
 
 
 def test_project_years_lie_in_the_lead_poles_labelled_phases(tables, directory):
@@ -212,8 +225,12 @@ def test_scale_2_doubles_the_poles_with_flagged_copies(built_scale_2, directory,
     store = load_store(out, out)  # out is a complete data folder
     members = store.members
     assert set(members["cluster_id"]) == set(clusters["id"])
+    per_pole = members.groupby("cluster_id").size()
+    published = _latest_published_members()
+    assert (per_pole.reindex(published.index) == published).all()  # the real pôles stay calibrated
     current = clusters_active_on(labels, SAMPLE_AS_OF)
-    assert members["cluster_id"].isin(current).sum() == 2 * CURRENT_MEMBERS_TOTAL
+    copies = per_pole[per_pole.index.str.startswith("sample-2-") & per_pole.index.isin(list(current))]
+    assert len(copies) == len(real[real["id"].isin(list(current))]) and copies.ge(2).all()
     assert (out / "web").is_dir() and (out / "themes.csv").exists()
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.cache import cached, memoized
+from mapapp.data.figures import headline_figures
 from mapapp.data.profile import MEMBER_CATEGORIES, _plain
 from mapapp.data.query import (
     FilterError,
@@ -46,13 +47,14 @@ from mapapp.data.store import Store
 from mapapp.geo.layers import regions_2015_table
 
 REGION_LAYERS = ("regions", "regions_2015")  # current regions (default), regions before 2016
-MEASURES = ("clusters_seated", "clusters_active", "members", "projects", "funding_eur")
+MEASURES = ("clusters_seated", "clusters_active", "members", "projects", "funding_eur", "members_published")
 COVERAGE_COLUMNS = [
     "code",
     "name",
     "population",
     *MEASURES,
     *(f"{measure}_per_100k" for measure in MEASURES),
+    "clusters_without_members_published",
     "sample",
 ]
 SCHEMES = ("quantiles", "natural_breaks")
@@ -150,6 +152,8 @@ class CoverageTable:
             (pre-2016 layer: it lies inside one of them, see `query.region_coverage`).
         themes: bool array (pôles, themes in vocabulary order).
         projects, funding_eur: per pôle (projects by `cluster_id`, funding lines summed).
+        members_published: per pôle, the latest members figure it published (real, sourced;
+            `figures.headline_figures`), NaN where none.
         sample: per pôle, whether any figure of it is sample data (`query.activity_by_cluster`).
         invented: per pôle, whether the pôle itself is sample (`build-sample --scale`).
         name_order: per pôle, its rank in the list sorted by normalised name.
@@ -168,6 +172,7 @@ class CoverageTable:
     themes: np.ndarray
     projects: np.ndarray
     funding_eur: np.ndarray
+    members_published: np.ndarray
     sample: np.ndarray
     invented: np.ndarray
     name_order: np.ndarray
@@ -304,6 +309,9 @@ def _build_table(store: Store, layer: str = "regions") -> CoverageTable:
         themes=_membership(clusters["theme_list"], pd.Index(store.themes["id"])),
         projects=activity["projects"].to_numpy(dtype=np.int64),
         funding_eur=activity["funding_eur"].to_numpy(dtype="float64"),
+        members_published=pd.to_numeric(
+            headline_figures(store)["members_published"].reindex(cluster_index), errors="coerce"
+        ).to_numpy(dtype="float64"),
         sample=activity["sample"].to_numpy(dtype=bool),
         invented=clusters["sample"].to_numpy(dtype=bool),
         name_order=name_order,
@@ -368,6 +376,8 @@ def coverage_frame(store: Store, filters: Filters, layer: str = "regions") -> pd
         "members": table.members_by_region[mask].sum(axis=0).astype(np.int64),
         "projects": by_seat(table.projects).astype(np.int64),
         "funding_eur": by_seat(table.funding_eur).astype("float64").round(2),
+        # Real figures: the members each pôle seated in the region published (latest value).
+        "members_published": by_seat(np.nan_to_num(table.members_published)).astype(np.int64),
     }
     # Unknown (Mayotte) or zero population: the ratio is n/a (NaN), never a division by zero.
     known = population > 0
@@ -383,6 +393,9 @@ def coverage_frame(store: Store, filters: Filters, layer: str = "regions") -> pd
             "population": population,
             **figures,
             **ratios,
+            "clusters_without_members_published": by_seat(np.isnan(table.members_published).astype(float)).astype(
+                np.int64
+            ),
             "sample": np.full(n_regions, bool(table.sample[mask].any())),
         },
         columns=COVERAGE_COLUMNS,

@@ -97,6 +97,14 @@ def _lineage(store: Store, row: pd.Series) -> dict:
         "merged_from": merged_from,
         "renamed_date": _text(row["renamed_date"]),
         "renamed_source": _text(row["renamed_source"]),
+        "ended": {
+            "date": _text(row["ended_date"]),
+            "how": row["ended_how"],
+            "source": _text(row["ended_source"]),
+            "note": _text(row["ended_note"]),
+        }
+        if _text(row["ended_how"])
+        else None,
     }
 
 

@@ -242,6 +242,9 @@ def region_coverage(store: Store, filters: Filters, layer: str = "regions") -> p
     - clusters_active: pôles with the region among their regions of activity;
     - members: members located in the region; projects, funding_eur: projects of pôles seated
       in the region (so each figure sums over regions to the total of the placed pôles);
+    - members_published: the members figures published by the pôles seated in the region
+      (latest value of each, real and sourced), with `clusters_without_members_published`, the
+      seated pôles that published none;
     - the same per 100,000 inhabitants (NaN where the population is unknown: Mayotte);
     - sample: whether any figure of the selection is sample data.
 

@@ -2,8 +2,10 @@
 
 No official open file lists members, projects or funding per pôle, so `build_sample` generates
 them from a fixed seed, calibrated on published orders of magnitude (docs/PRODUCT.md, "Data"):
-~200 members per pôle, 18,500 members in the phase 5 pôles, ~2.5 M€ per project of which about
-30% is public funding. Every name is obviously fictitious and no SIREN is ever invented.
+each pôle's members count is its latest published one (`cluster_figures.csv`) where it published
+one (~200 members per pôle otherwise, 18,500 in the phase 5 pôles when no figure is known),
+~2.5 M€ per project of which about 30% is public funding. Every name is obviously fictitious and
+no SIREN is ever invented.
 
 `scale=K` (K > 1) builds benchmark data: a complete data folder (usable as MAPAPP_GEODATA_DIR
 and MAPAPP_DATA_DIR) whose directory holds K× the pôles, the (K-1)× synthetic ones flagged by
@@ -28,7 +30,7 @@ from tqdm import tqdm
 
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
 from mapapp.data.schema import field_names
-from mapapp.data.store import ACTIVITY_TABLES, load_directory
+from mapapp.data.store import ACTIVITY_TABLES, load_directory, load_figures
 from mapapp.geo.build import geoparquet_bytes
 from mapapp.geo.layers import read_layer
 
@@ -160,12 +162,22 @@ def _synthetic_directory(
     return pd.concat(copies, ignore_index=True), pd.concat(label_copies, ignore_index=True)
 
 
-def _member_counts(clusters: pd.DataFrame, scale: int, rng: Generator) -> np.ndarray:
-    """Members per pôle: current pôles share exactly 18,500 × scale, others get 60-120 each."""
+def _member_counts(clusters: pd.DataFrame, scale: int, rng: Generator, published: pd.Series) -> np.ndarray:
+    """Members per pôle, calibrated on the real figures: a pôle that published a members figure
+    gets exactly its latest one (`published`, by id), so sample maps show the right orders of
+    magnitude; other current pôles get a gamma-spread count around the median published figure
+    (or share 18,500 × scale when no figure is known); pôles no longer labelled get 60-120."""
     current = clusters["current"].to_numpy(dtype=bool)
     counts = rng.integers(HISTORICAL_MEMBERS[0], HISTORICAL_MEMBERS[1] + 1, len(clusters))
     weights = rng.gamma(MEMBER_SPREAD, size=int(current.sum()))
-    if len(weights):
+    known = pd.to_numeric(clusters["id"].map(published), errors="coerce").to_numpy(dtype="float64")
+    has_figure = ~np.isnan(known)
+    if has_figure.any():
+        typical = float(np.median(known[has_figure]))
+        guessed = np.maximum(np.rint(weights / MEMBER_SPREAD * typical), PARTNERS[0]).astype(np.int64)
+        counts[current] = guessed
+        counts[has_figure] = known[has_figure].astype(np.int64)
+    elif len(weights):
         target = CURRENT_MEMBERS_TOTAL * scale
         exact = weights / weights.sum() * target
         share = np.floor(exact).astype(np.int64)
@@ -358,13 +370,21 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
     return frame[field_names("funding")]
 
 
+def _published_members(geodata_dir: Path) -> pd.Series:
+    """The latest members figure each pôle published (`cluster_figures.csv`), by pôle id."""
+    figures = load_figures(geodata_dir)
+    members = figures[figures["measure"] == "members"].sort_values(["cluster_id", "as_of"], kind="stable")
+    return members.groupby("cluster_id")["value"].last()
+
+
 def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, labels: pd.DataFrame) -> None:
     """A complete data folder: reference layers, web layers, themes and the augmented directory."""
     for path in sorted(geodata_dir.glob("*.parquet")):
         if path.stem not in ACTIVITY_TABLES:
             shutil.copyfile(path, out_dir / path.name)
-    for name in ("themes.csv", "phases.csv"):  # reference tables the synthetic pôles do not change
-        shutil.copyfile(geodata_dir / name, out_dir / name)
+    for name in ("themes.csv", "phases.csv", "cluster_figures.csv"):  # unchanged by the synthetic pôles
+        if (geodata_dir / name).exists():
+            shutil.copyfile(geodata_dir / name, out_dir / name)
     if (geodata_dir / "web").is_dir():  # the app serves its map layers from geodata_dir/web
         shutil.copytree(geodata_dir / "web", out_dir / "web", dirs_exist_ok=True)
     clusters.to_csv(out_dir / "clusters.csv", index=False, lineterminator="\n", encoding="utf-8")
@@ -415,7 +435,7 @@ def build_sample(
         bar.update()
 
         bar.set_postfix_str(steps[1])
-        member_counts = _member_counts(clusters, scale, rng)
+        member_counts = _member_counts(clusters, scale, rng, _published_members(geodata_dir))
         members = _members(clusters, labels, gazetteer, member_counts, source, rng)
         bar.update()
         bar.set_postfix_str(steps[2])

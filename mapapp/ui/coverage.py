@@ -74,6 +74,15 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
     colors = {code: (PALETTE[c] if c is not None else NA_COLOR) for code, c in classes["classes"].items()}
     unit = t(lang, f"unit_{mode}") + (" " + t(lang, "per_100k_short") if per_capita else "")
     labels = {code: f"{_format(lang, mode, v, per_capita)} {unit}" for code, v in values.items()}
+    note = None
+    if mode == "members_published":
+        # Real figures, counted where the pôle is seated; say how many pôles published none.
+        missing = dict(zip(figures["code"], figures["clusters_without_members_published"], strict=True))
+        for code, n in missing.items():
+            if n:
+                labels[code] += " (" + _missing_text(lang, int(n)) + ")"
+        total = int(figures["clusters_without_members_published"].sum())
+        note = t(lang, "members_published_note") + (" " + _missing_text(lang, total) + "." if total else "")
     bounds, lower, rows = classes["bins"], min((v for v in values.values() if v == v), default=0), []
     # Counts are whole numbers: class i holds bins[i-1] < v <= bins[i], so from the next whole
     # number above bins[i-1] to the whole part of bins[i]; a one-value class shows that value.
@@ -91,9 +100,13 @@ def choropleth(store: Store, lang: str, filters: Filters, mode: str, per_capita:
     return {
         "colors": colors,
         "labels": labels,
-        "legend": {"title": unit, "rows": rows},
+        "legend": {"title": unit, "rows": rows, "note": note},
         "sample": bool(figures["sample"].any()) and mode in ("members", "projects", "funding_eur"),
     }
+
+
+def _missing_text(lang: str, n: int) -> str:
+    return t(lang, "members_published_missing_one") if n == 1 else t(lang, "members_published_missing", n=n)
 
 
 def choropleths(store: Store, lang: str, filters: Filters, layer: str = "regions") -> dict:
@@ -126,7 +139,13 @@ def legend(lang: str, data: dict) -> list:
         html.Li([html.Span(className="swatch square", style={"background": row["color"]}), row["text"]])
         for row in data["legend"]["rows"]
     ]
-    return [html.P(html.Strong(data["legend"]["title"])), html.Ul(items), sample_badge(lang, data.get("sample", False))]
+    note = data["legend"].get("note")
+    return [
+        html.P(html.Strong(data["legend"]["title"])),
+        html.Ul(items),
+        html.P(note, className="legend-note") if note else None,
+        sample_badge(lang, data.get("sample", False)),
+    ]
 
 
 def _measure_rows(lang: str, measures: dict, per_capita: bool) -> list:

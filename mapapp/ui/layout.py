@@ -14,12 +14,13 @@ from mapapp.ui import map as map_ui
 from mapapp.ui.state import ViewState
 
 
-def _unplaced(store: Store, lang: str) -> html.P | None:
-    """Current pôles whose seat could not be sourced cannot be drawn: name them under the map."""
-    missing = store.clusters[(store.clusters["seat_commune_code"] == "") & store.clusters["current"]]
-    if missing.empty:
-        return None
-    return html.P(t(lang, "unplaced", names=", ".join(sorted(missing["name"]))), className="unplaced")
+def _map_key(lang: str) -> html.P:
+    """What the two kinds of seat marker mean: a pôle is always on the map, its seat drawn as
+    precisely as a source allows."""
+    return html.P(
+        [html.Span(className="seat-dot key region-placed", **{"aria-hidden": "true"}), t(lang, "seat_region_key")],
+        className="map-key",
+    )
 
 
 def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
@@ -87,7 +88,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
                                 className="sample-note",
                             ),
-                            _unplaced(store, lang),
+                            _map_key(lang),
                             table.table_section(lang, table_library_url),
                         ],
                     ),
@@ -113,7 +114,7 @@ def register_callbacks(app, store_of) -> None:
     map_ui.register_callbacks(app)
     filters.register_callbacks(app)
     profile.register_callbacks(app, store_of)
-    table.register_callbacks(app)
+    table.register_callbacks(app, store_of)
     coverage.register_callbacks(app, store_of)
     embed_ui.register_callbacks(app)
     app.clientside_callback(

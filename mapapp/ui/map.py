@@ -85,7 +85,13 @@ def _layers(
             pointToLayer=ns("seatMarker"),
             onEachFeature=ns("seatTooltip"),
             clusterToLayer=ns("clusterIcon"),
-            hideout={"colors": theme_colors(store), "selected": None, "labelZoom": LABEL_ZOOM, "lang": lang},
+            hideout={
+                "colors": theme_colors(store),
+                "selected": None,
+                "labelZoom": LABEL_ZOOM,
+                "lang": lang,
+                "seatRegion": t(lang, "seat_region"),
+            },
         ),
     ]
     return layers

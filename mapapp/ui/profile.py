@@ -108,6 +108,91 @@ def stacked_years(lang: str, caption: str, by_year: list[dict]) -> html.Table:
     return html.Div([html.Table([html.Caption(caption), html.Tbody(body)], className="bar-table"), legend])
 
 
+def _source_link(lang: str, url: str | None, as_of: str | None, label_key: str = "figure_source") -> list:
+    """ "(source, 12 juil. 2005)" with the source as a link that opens apart: every fact says where
+    it comes from."""
+    if not url:
+        return []
+    when = format_date(lang, as_of)
+    link = html.A(t(lang, label_key), href=url, target="_blank", rel="noopener noreferrer", title=url)
+    return [" (", link, f", {when})" if when else ")"]
+
+
+def _figure_value(lang: str, figure: dict) -> str:
+    value = format_eur(lang, figure["value"]) if figure["unit"] == "EUR" else format_number(lang, figure["value"])
+    period = figure.get("period")
+    if period == "cumulative":
+        return f"{value} {t(lang, 'period_cumulative')}"
+    if period:
+        return f"{value} {t(lang, 'period_range' if '-' in period else 'period_year', period=period)}"
+    return value
+
+
+def _figure_row(lang: str, figure: dict) -> html.Tr:
+    return html.Tr(
+        [
+            html.Th(t(lang, "measure_" + figure["measure"]), scope="row"),
+            html.Td(html.Strong(_figure_value(lang, figure))),
+            html.Td(
+                [
+                    format_date(lang, figure["as_of"]),
+                    " — ",
+                    html.A(
+                        t(lang, "figure_source"),
+                        href=figure["source"],
+                        target="_blank",
+                        rel="noopener noreferrer",
+                        title=figure["source"],
+                    ),
+                    " ",
+                    # The source's own words for the number, in French whatever the page's language.
+                    html.Q(figure["stated_as"], lang=DATA_LANG, className="stated-as"),
+                ]
+            ),
+        ]
+    )
+
+
+def published_section(lang: str, profile: dict) -> html.Section:
+    """ "Chiffres publiés par le pôle": real, dated, sourced figures, shown before any sample: the
+    latest value of each measure, then every dated value (growth) in a disclosure."""
+    figures = profile.get("figures") or []
+    latest: dict[str, dict] = {}
+    for figure in figures:  # measure order, newest first
+        latest.setdefault(figure["measure"], figure)
+    body: list = [
+        html.H3(t(lang, "published_figures"), id="published-title"),
+        html.P(t(lang, "published_figures_note"), className="source"),
+    ]
+    if not latest:
+        body.append(html.P(t(lang, "published_figures_none")))
+    else:
+        body.append(html.Table(html.Tbody([_figure_row(lang, f) for f in latest.values()]), className="figures"))
+        if len(figures) > len(latest):
+            body.append(
+                html.Details(
+                    [
+                        html.Summary(f"{t(lang, 'published_figures')} — {format_number(lang, len(figures))}"),
+                        html.Table(html.Tbody([_figure_row(lang, f) for f in figures]), className="figures"),
+                    ],
+                    className="all-figures",
+                )
+            )
+    return html.Section(body, className="published", **{"aria-labelledby": "published-title"})
+
+
+def _seat_text(lang: str, seat: dict | None) -> list:
+    if not seat:
+        return [t(lang, "no_seat")]
+    if seat["precision"] == "region":
+        return [html.Em(t(lang, "seat_region")), *_source_link(lang, seat.get("source"), seat.get("as_of"))]
+    if seat["precision"] == "area":
+        text = t(lang, "seat_area", area=seat["area"], commune=seat["name"])
+    else:
+        text = seat["name"]
+    return [text, *_source_link(lang, seat.get("source"), seat.get("as_of"))]
+
+
 def _timeline(lang: str, profile: dict) -> html.Ol:
     by_phase: dict[int, list[dict]] = {}
     for label in profile["labels"]:
@@ -133,6 +218,14 @@ def _lineage(lang: str, profile: dict) -> list:
         out.append(html.P(t(lang, key, name=target["name"], date=format_date(lang, target.get("date")))))
     if lineage.get("merged_from"):
         out.append(html.P(t(lang, "merged_from", names=", ".join(m["name"] for m in lineage["merged_from"]))))
+    if lineage.get("renamed_source"):
+        key = "renamed" if lineage.get("renamed_date") else "renamed_nodate"
+        renamed = t(lang, key, date=format_date(lang, lineage.get("renamed_date")))
+        out.append(html.P([renamed, *_source_link(lang, lineage["renamed_source"], lineage.get("renamed_date"))]))
+    ended = lineage.get("ended")
+    if ended:
+        text = t(lang, "ended_" + ended["how"], date=format_date(lang, ended["date"]))
+        out.append(html.P([text, *_source_link(lang, ended["source"], ended["date"])], className="ended"))
     return out
 
 
@@ -185,10 +278,10 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         return []
     members, projects, funding = profile["members"], profile["projects"], profile["funding"]
     label = "label_fr" if lang == "fr" else "label_en"
-    seat = profile["seat"]
     facts = [
+        (t(lang, "aliases"), ", ".join(profile.get("aliases") or [])),
         (t(lang, "former_names"), ", ".join(profile["former_names"])),
-        (t(lang, "seat"), seat["name"] if seat else t(lang, "no_seat")),
+        (t(lang, "seat"), _seat_text(lang, profile["seat"])),
         (t(lang, "regions"), ", ".join(r["name"] for r in profile["region_codes"])),
     ]
     header = [
@@ -200,8 +293,14 @@ def profile_panel(lang: str, profile: dict | None) -> list:
             ],
             className="theme-tags",
         ),
+        published_section(lang, profile),
         html.Dl([part for name, value in facts if value for part in (html.Dt(name), html.Dd(value))]),
-        html.P(html.A(t(lang, "website"), href=profile["website"], target="_blank", rel="noopener noreferrer"))
+        html.P(
+            [
+                html.A(t(lang, "website"), href=profile["website"], target="_blank", rel="noopener noreferrer"),
+                *_source_link(lang, profile.get("website_source"), profile.get("website_as_of"), "website_source"),
+            ]
+        )
         if profile.get("website")
         else None,
         html.H3(t(lang, "labels")),

@@ -4,6 +4,8 @@ so the map paints without it."""
 
 from __future__ import annotations
 
+import json
+
 import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html
 
@@ -33,9 +35,16 @@ def table_section(lang: str, library_url: str) -> html.Section:
     )
 
 
-def grid(lang: str, rows: list[dict]) -> dag.AgGrid:
+def _names_formatter(names: dict[str, str]) -> dict:
+    """A column formatter showing names for the codes of a list cell ("health" -> "Santé")."""
+    return {"function": f"params.value.map(function (v) {{ return ({json.dumps(names)})[v] || v; }}).join(', ')"}
+
+
+def grid(lang: str, rows: list[dict], theme_names: dict[str, str], region_names: dict[str, str]) -> dag.AgGrid:
     number = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 130}
     locale = LOCALES[lang].replace("_", "-")
+    whole = {"function": f"params.value == null ? '' : Math.round(params.value).toLocaleString('{locale}')"}
+    region_placed = json.dumps(t(lang, "seat_region"))
     return dag.AgGrid(
         id="cluster-grid",
         columnDefs=[
@@ -44,19 +53,48 @@ def grid(lang: str, rows: list[dict]) -> dag.AgGrid:
                 "field": "themes",
                 "headerName": t(lang, "col_themes"),
                 "flex": 1,
-                "valueFormatter": {"function": "params.value.join(', ')"},
+                "valueFormatter": _names_formatter(theme_names),
             },
             {
                 "field": "region_codes",
                 "headerName": t(lang, "col_regions"),
-                "width": 110,
-                "valueFormatter": {"function": "params.value.join(', ')"},
+                "flex": 1,
+                "valueFormatter": _names_formatter(region_names),
+            },
+            {
+                "field": "seat_name",
+                "headerName": t(lang, "col_seat"),
+                "width": 150,
+                "valueGetter": {
+                    "function": f"params.data.seat_precision === 'region' ? {region_placed} : "
+                    "(params.data.seat_area || params.data.seat_name)"
+                },
             },
             {
                 "field": "phases",
                 "headerName": t(lang, "col_phases"),
-                "width": 110,
+                "width": 100,
                 "valueFormatter": {"function": "params.value.join(', ')"},
+            },
+            # Real figures first (published by the pôle, latest value), then the sample detail.
+            {
+                "field": "members_published",
+                "headerName": t(lang, "col_members_published"),
+                **number,
+                "valueFormatter": whole,
+            },
+            {
+                "field": "projects_published",
+                "headerName": t(lang, "col_projects_published"),
+                **number,
+                "valueFormatter": whole,
+            },
+            {
+                "field": "funding_published_eur",
+                "headerName": t(lang, "col_funding_published"),
+                **number,
+                "width": 170,
+                "valueFormatter": whole,
             },
             {"field": "members", "headerName": t(lang, "col_members"), **number},
             {"field": "projects", "headerName": t(lang, "col_projects"), **number},
@@ -65,7 +103,7 @@ def grid(lang: str, rows: list[dict]) -> dag.AgGrid:
                 "headerName": t(lang, "col_funding"),
                 **number,
                 "width": 160,
-                "valueFormatter": {"function": f"Math.round(params.value).toLocaleString('{locale}')"},
+                "valueFormatter": whole,
             },
         ],
         getRowId="params.data.id",
@@ -81,7 +119,7 @@ def grid(lang: str, rows: list[dict]) -> dag.AgGrid:
     )
 
 
-def register_callbacks(app) -> None:
+def register_callbacks(app, store_of) -> None:
     app.clientside_callback(
         ns_call("openTable"),
         Output("table-open", "data"),
@@ -104,7 +142,14 @@ def register_callbacks(app) -> None:
     )
     def toggle(is_open, lang, current, rows):
         label = t(lang, "hide_table" if is_open else "show_table")
-        return (current or grid(lang, rows or [])), not is_open, label, "true" if is_open else "false"
+        if not current:
+            store = store_of()
+            themes = dict(
+                zip(store.themes["id"], store.themes["label_fr" if lang == "fr" else "label_en"], strict=True)
+            )
+            regions = dict(zip(store.regions["code"], store.regions["name"], strict=True))
+            current = grid(lang, rows or [], themes, regions)
+        return current, not is_open, label, "true" if is_open else "false"
 
     app.clientside_callback(
         "function(rows) { return rows || []; }",

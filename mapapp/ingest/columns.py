@@ -10,6 +10,22 @@ from __future__ import annotations
 
 from mapapp.data.query import normalize_text
 
+# Sourced facts of the directory read as they are written (no vocabulary): seat precision and
+# sources, website source, renaming source and the end of a pôle's association.
+DIRECTORY_TEXT_FIELDS = (
+    "seat_precision",
+    "seat_area",
+    "seat_stated_as",
+    "seat_source",
+    "seat_note",
+    "website_source",
+    "renamed_source",
+    "ended_how",
+    "ended_source",
+    "ended_note",
+)
+DIRECTORY_DATE_FIELDS = ("seat_as_of", "website_as_of", "ended_date")
+
 # Input field -> accepted headers, best first. When two fields of one import accept the same
 # header ("source" is a funder in a funding file without a "financeur" column), the field listed
 # first in IMPORT_FIELDS takes the header that is its best alias, and the other takes what is left.
@@ -153,7 +169,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "montant de l'aide",
         "financement",
     ),
+    # The directory's own columns (geodata/clusters.csv), so a file in its format imports as it is.
+    **{name: (name,) for name in DIRECTORY_TEXT_FIELDS + DIRECTORY_DATE_FIELDS},
     "former_names": ("former_names", "anciens noms", "ancien nom", "former names", "former name"),
+    "aliases": ("aliases", "alias", "sigle", "acronyme", "nom court", "noms courts", "short name", "acronym"),
     "themes": ("themes", "thèmes", "thème", "thématiques", "thématique", "domaine", "filière", "theme"),
     "region_codes": ("region_codes", "régions", "région", "regions", "region", "code région", "régions d'activité"),
     "website": ("website", "site", "site web", "site internet", "url", "web"),
@@ -195,6 +214,7 @@ IMPORT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "cluster_key",
             "former_names",
+            "aliases",
             "commune_code",
             "commune",
             "postcode",
@@ -205,6 +225,8 @@ IMPORT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "merged_into",
             "merged_date",
             "renamed_date",
+            *DIRECTORY_TEXT_FIELDS,
+            *DIRECTORY_DATE_FIELDS,
             "source",
             "as_of",
         ),

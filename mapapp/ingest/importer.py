@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.query import normalize_text
-from mapapp.data.schema import check_frame, empty_frame, field_names
+from mapapp.data.schema import check_frame, empty_frame, field_names, with_optional_columns
 from mapapp.data.store import Store
 from mapapp.ingest.columns import (
     CATEGORY_WORDS,
     COLUMN_ALIASES,
+    DIRECTORY_DATE_FIELDS,
+    DIRECTORY_TEXT_FIELDS,
     FUNDER_WORDS,
     IMPORT_FIELDS,
     LOCATION_FIELDS,
@@ -476,9 +478,17 @@ def build_clusters(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFram
             "as_of": when,
         }
     )
+    frame["aliases"] = _split_list(rows.text("aliases")).map("|".join)
     location = next((f for f in ("commune_code", "commune", "latitude") if f in rows.fields), "name")
     targets = {"id": "cluster_key" if "cluster_key" in rows.fields else "name", "seat_commune_code": location}
-    return frame[field_names("clusters")], targets
+    for field in DIRECTORY_TEXT_FIELDS:
+        frame[field] = rows.text(field)
+    for field in DIRECTORY_DATE_FIELDS:
+        frame[field] = rows.date(field, field)
+    # A seat the file places without saying how precisely is at commune precision.
+    placed = frame["seat_commune_code"].ne("")
+    frame["seat_precision"] = frame["seat_precision"].where(frame["seat_precision"].ne("") | ~placed, "commune")
+    return with_optional_columns(frame, "clusters")[field_names("clusters")], targets
 
 
 BUILDERS = {"clusters": build_clusters, "members": build_members, "projects": build_projects, "funding": build_funding}

@@ -114,7 +114,7 @@ def _source_link(lang: str, url: str | None, as_of: str | None, label_key: str =
     if not url:
         return []
     when = format_date(lang, as_of)
-    link = html.A(t(lang, label_key), href=url, target="_blank", rel="noopener noreferrer", title=url)
+    link = html.A(t(lang, label_key), href=url, target="_blank", rel="noopener noreferrer")
     return [" (", link, f", {when})" if when else ")"]
 
 
@@ -142,7 +142,6 @@ def _figure_row(lang: str, figure: dict) -> html.Tr:
                         href=figure["source"],
                         target="_blank",
                         rel="noopener noreferrer",
-                        title=figure["source"],
                     ),
                     " ",
                     # The source's own words for the number, in French whatever the page's language.
@@ -160,6 +159,10 @@ def published_section(lang: str, profile: dict) -> html.Section:
     latest: dict[str, dict] = {}
     for figure in figures:  # measure order, newest first
         latest.setdefault(figure["measure"], figure)
+    # Members by kind are shown beside the members figure of the same date only: "of which 380
+    # SMEs" from 2011 under a members count of 2023 would read as a share of it.
+    members_date = latest["members"]["as_of"] if "members" in latest else None
+    latest = {m: f for m, f in latest.items() if not m.startswith("members_") or f["as_of"] == members_date}
     body: list = [
         html.H3(t(lang, "published_figures"), id="published-title"),
         html.P(t(lang, "published_figures_note"), className="source"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import frictionless
 import pandas as pd
 
+from mapapp.data.identifiers import SCHEMES, clusters_without_identifiers
 from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import Store, load_store
@@ -17,6 +18,7 @@ DIRECTORY_FILES = {
     "phases": "phases.csv",
     "clusters": "clusters.csv",
     "cluster_labels": "cluster_labels.csv",
+    "cluster_identifiers": "cluster_identifiers.csv",
 }
 
 
@@ -108,6 +110,12 @@ def referential_errors(store: Store) -> list[DataError]:
             DataError("cluster_labels.csv", line, "cluster_id", f"no pôle {labels.loc[line - 2, 'cluster_id']!r}")
         )
 
+    ids = store.identifiers
+    for line in _line_of(ids, ~ids["cluster_id"].isin(cluster_ids)):
+        errors.append(
+            DataError("cluster_identifiers.csv", line, "cluster_id", f"no pôle {ids.loc[line - 2, 'cluster_id']!r}")
+        )
+
     for table, frame in (("members", store.members), ("projects", store.projects), ("funding", store.funding)):
         for line in _line_of(frame, ~frame["cluster_id"].isin(cluster_ids))[:20]:
             errors.append(DataError(f"{table}.parquet", line, "cluster_id", "unknown pôle"))
@@ -138,6 +146,23 @@ def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> V
         f"{data_dir}: {len(store.members)} members, {len(store.projects)} projects, "
         f"{len(store.funding)} funding lines ({int(store.members['sample'].sum()) if len(store.members) else 0} "
         "sample members)",
+        *identifier_lines(store),
         "official counts:",
     ]
     return report
+
+
+def identifier_lines(store: Store) -> list[str]:
+    """Which pôles carry identifiers (SIREN, SIRET, VAT, PIC) and which none; what the SIRENE
+    head offices say of the seats (differences are reported, never applied)."""
+    missing = clusters_without_identifiers(store)
+    current = set(store.clusters.loc[store.clusters["current"], "id"])
+    schemes = store.identifiers.groupby("scheme")["cluster_id"].nunique()
+    counts = ", ".join(f"{scheme} {int(schemes.get(scheme, 0))}" for scheme in SCHEMES)
+    lines = [
+        f"identifiers: {len(store.clusters) - len(missing)} of {len(store.clusters)} pôles have one ({counts}); "
+        f"{len(missing)} have none ({sum(c in current for c in missing)} labelled today):",
+        "  " + ", ".join(missing) if missing else "  (none)",
+    ]
+    lines += [f"  seat of {check.cluster_id}: {check.message}" for check in store.seat_checks]
+    return lines

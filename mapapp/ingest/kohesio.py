@@ -119,7 +119,8 @@ def read_kohesio(path: Path, store: Store, source: str | None, as_of: str | None
     cluster = attached.iloc[mine].reset_index(drop=True)
     funder, fund_label = _fund(op.get("Fund_Code"), op.get("Fund_Name"))
     other = funder.eq("").to_numpy()
-    result.skipped[SKIP_FUND] += int(other.sum())
+    if other.any():
+        result.skipped[SKIP_FUND] += int(other.sum())
     for pos in np.flatnonzero(other):
         fund = op.get("Fund_Code").iloc[pos] or op.get("Fund_Name").iloc[pos] or "none"
         column = op.column.get("Fund_Code", op.column.get("Fund_Name", 1))

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from mapapp.data.identifiers import IdentifierIndex, identifier_rows, place_offices
+from mapapp.data.identifiers import IdentifierIndex, identifier_rows, place_offices, siret_problem
 from mapapp.data.store import Store
 from mapapp.ingest.connectors import ConnectorResult, new_result
 from mapapp.ingest.problems import ImportProblem
@@ -227,6 +227,10 @@ def read_sirene(path: Path, store: Store, source: str | None, as_of: str | None)
         for pos in np.flatnonzero(unreadable.to_numpy()):
             message = f'"{text.iloc[pos]}" is not a coordinate in metres'
             result.errors.append(ImportProblem(file, int(rows["_line"].iloc[pos]), column[name], message))
+    siret = rows["siret"]
+    for pos in np.flatnonzero(siret.map(siret_problem).ne("").to_numpy()):
+        message = siret_problem(siret.iloc[pos])
+        result.errors.append(ImportProblem(file, int(rows["_line"].iloc[pos]), column["siret"], message))
     code = rows["codeCommuneEtablissement"]
     for pos in np.flatnonzero((~code.str.fullmatch(r"[0-9][0-9AB][0-9]{3}")).to_numpy()):
         message = f'"{code.iloc[pos]}" is not an INSEE commune code'

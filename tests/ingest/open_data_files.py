@@ -282,10 +282,11 @@ def write_kohesio(path: Path, rows: list[list[str]] | None = None) -> Path:
 
 def sirene_row(siren: str, nic: str, siege: bool, commune: str, x: str, y: str, state: str = "A", **more) -> list[str]:
     values = dict.fromkeys([h.strip() for h in SIRENE_HEADER], "")
+    siret = luhn_siret(siren, nic)  # the NIC's last digit is the Luhn key of the 14
     values.update(
         siren=siren,
-        nic=nic,
-        siret=siren + nic,
+        nic=siret[9:],
+        siret=siret,
         statutDiffusionEtablissement="O",
         dateCreationEtablissement="2006-01-01",
         dateDernierTraitementEtablissement="2025-01-15T10:20:30",

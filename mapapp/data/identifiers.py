@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 from stdnum.fr import siren as stdnum_siren
@@ -152,10 +153,12 @@ class IdentifierIndex:
     @classmethod
     def from_rows(cls, rows: pd.DataFrame) -> IdentifierIndex:
         """The index of identifier rows (columns cluster_id, scheme, value)."""
-        siren = rows["value"].where(rows["scheme"] == "siren")
-        siren = siren.fillna(rows["value"].str[:9].where(rows["scheme"] == "siret"))
-        siren = siren.fillna(rows["value"].str[4:].where(rows["scheme"] == "vat"))
-        sirens = pd.DataFrame({"key": siren, "cluster_id": rows["cluster_id"]}).dropna()
+        scheme, value = rows["scheme"], rows["value"].astype(str)
+        siren = np.select(
+            [scheme == "siren", scheme == "siret", scheme == "vat"], [value, value.str[:9], value.str[4:]], ""
+        )
+        sirens = pd.DataFrame({"key": siren, "cluster_id": rows["cluster_id"]})
+        sirens = sirens[sirens["key"] != ""]
         pics = rows[rows["scheme"] == "pic"].rename(columns={"value": "key"})
         return cls(
             by_siren={k: frozenset(g) for k, g in sirens.groupby("key")["cluster_id"]},

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mapapp.data.schema import check_frame, empty_frame
+from mapapp.data.schema import check_frame, empty_frame, field_names
 from mapapp.data.store import Store
 from mapapp.ingest.problems import ImportProblem
 from mapapp.ingest.result import ImportResult
@@ -82,6 +82,39 @@ def schema_problems(
             ImportProblem(file, line, columns.get(error.field, 1), f"{table}.{error.field}: {error.message}")
         )
     return problems
+
+
+def with_projects(
+    result: ConnectorResult,
+    projects: pd.DataFrame,
+    funder: pd.Series | str,
+    programme: pd.Series,
+    file: str,
+    lines: np.ndarray,
+    columns: dict[str, int],
+) -> ConnectorResult:
+    """`result` holding `projects` and one funding line per project: the EU contribution to the
+    pôle (`eu_contribution_eur`) from `funder`, in the project's year; both checked against their
+    schemas, problems at the file `lines` of the projects and the `columns` they were read from."""
+    funding = pd.DataFrame(
+        {
+            "project_id": projects["project_id"],
+            "cluster_id": projects["cluster_id"],
+            "funder": funder,
+            "year": projects["year"],
+            "amount_eur": projects["eu_contribution_eur"],
+            "programme": programme,
+            "sample": False,
+            "source": projects["source"],
+            "as_of": projects["as_of"],
+        }
+    )[field_names("funding")]
+    reported = {p.line for p in result.errors if p.file == file}
+    for table, frame in (("projects", projects), ("funding", funding)):
+        result.errors += schema_problems(frame, table, file, lines, columns, reported)
+    result.frame = projects
+    result.extra_frames["funding"] = funding
+    return result
 
 
 def read_connector(

@@ -27,7 +27,7 @@ import pandas as pd
 from mapapp.data.identifiers import compact
 from mapapp.data.schema import empty_frame, field_names
 from mapapp.data.store import Store
-from mapapp.ingest.connectors import new_result, schema_problems
+from mapapp.ingest.connectors import new_result, with_projects
 from mapapp.ingest.french import parse_date, parse_number
 from mapapp.ingest.matching import Records, match_records
 from mapapp.ingest.problems import ImportProblem
@@ -192,31 +192,13 @@ def read_cordis(path: Path, store: Store, source: str | None, as_of: str | None,
         }
     )[field_names("projects")]
     frame, lines = frame[~missing].reset_index(drop=True), proj.lines[~missing]
-    funding = pd.DataFrame(
-        {
-            "project_id": frame["project_id"],
-            "cluster_id": frame["cluster_id"],
-            "funder": "eu",
-            "year": frame["year"],
-            "amount_eur": frame["eu_contribution_eur"],
-            "programme": "UE — " + frame["programme"],
-            "sample": False,
-            "source": frame["source"],
-            "as_of": frame["as_of"],
-        }
-    )[field_names("funding")]
-    reported = {p.line for p in result.errors if p.file == proj.file}
-    targets = {
+    columns = {
         "year": proj.column.get("ecSignatureDate", 1),
         "total_cost_eur": proj.column.get("totalCost", 1),
         "title": proj.column.get("title", 1),
-        "amount_eur": proj.column.get("ecMaxContribution", 1),
+        "amount_eur": orgs.column.get("ecContribution", 1),
     }
-    for table, rows_frame in (("projects", frame), ("funding", funding)):
-        result.errors += schema_problems(rows_frame, table, proj.file, lines, targets, reported)
-    result.frame = frame
-    result.extra_frames["funding"] = funding
-    return result
+    return with_projects(result, frame, "eu", "UE — " + frame["programme"], proj.file, lines, columns)
 
 
 def _partners(orgs, project_ids: pd.Series, cluster_ids: pd.Series, attached: pd.Series) -> pd.Series:

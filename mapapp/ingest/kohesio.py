@@ -26,7 +26,7 @@ import pandas as pd
 from mapapp.data.identifiers import compact
 from mapapp.data.schema import empty_frame, field_names
 from mapapp.data.store import Store
-from mapapp.ingest.connectors import new_result, schema_problems
+from mapapp.ingest.connectors import new_result, with_projects
 from mapapp.ingest.french import parse_date, parse_number
 from mapapp.ingest.matching import Records, match_records
 from mapapp.ingest.problems import ImportProblem
@@ -176,25 +176,9 @@ def read_kohesio(path: Path, store: Store, source: str | None, as_of: str | None
             "as_of": when,
         }
     )[field_names("projects")]
-    funding = pd.DataFrame(
-        {
-            "project_id": frame["project_id"],
-            "cluster_id": cluster,
-            "funder": funder,
-            "year": frame["year"],
-            "amount_eur": frame["eu_contribution_eur"],
-            "programme": (fund_label + " — " + period).str.strip(" —"),
-            "sample": False,
-            "source": frame["source"],
-            "as_of": frame["as_of"],
-        }
-    )[field_names("funding")]
-    frame, funding, lines = (
-        frame[~other].reset_index(drop=True),
-        funding[~other].reset_index(drop=True),
-        op.lines[~other],
-    )
-    reported = {p.line for p in result.errors}
+    keep = ~other
+    frame = frame[keep].reset_index(drop=True)
+    programme = (fund_label + " — " + period).str.strip(" —")[keep].reset_index(drop=True)
     targets = {
         "year": op.column["Operation_Start_Date"],
         "total_cost_eur": op.column["Total_Eligible_Expenditure_amount"],
@@ -204,8 +188,5 @@ def read_kohesio(path: Path, store: Store, source: str | None, as_of: str | None
         "title": op.column.get("Operation_Name_Programme_Language", 1),
         "url": op.column.get("InfoRegio_URL", 1),
     }
-    for table, rows in (("projects", frame), ("funding", funding)):
-        result.errors += schema_problems(rows, table, op.file, lines, targets, reported)
-    result.frame = frame
-    result.extra_frames["funding"] = funding
-    return result
+    funder = funder[keep].reset_index(drop=True)
+    return with_projects(result, frame, funder, programme, op.file, op.lines[keep], targets)

@@ -673,7 +673,9 @@ def _build(store: Store) -> dict:
             "description": (
                 "France's pôles de compétitivité: seats, profiles and per-region figures. Every endpoint "
                 "takes the map's filters; a bad value is answered with HTTP 400 and "
-                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`).'
+                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`) '
+                "except where real files were imported: EU projects (CORDIS), FEDER/FSE operations (Kohesio), "
+                "each with its source and date."
             ),
         },
         "paths": _paths(),

@@ -27,7 +27,7 @@ from numpy.random import PCG64, Generator
 from tqdm import tqdm
 
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import field_names
+from mapapp.data.schema import select_fields
 from mapapp.data.store import ACTIVITY_TABLES, load_directory
 from mapapp.geo.build import geoparquet_bytes
 from mapapp.geo.layers import read_layer
@@ -248,7 +248,7 @@ def _members(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return gpd.GeoDataFrame(frame[field_names("members")], geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(select_fields(frame, "members"), geometry="geometry", crs="EPSG:4326")
 
 
 def _projects(
@@ -325,7 +325,7 @@ def _projects(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("projects")]
+    return select_fields(frame, "projects")
 
 
 def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFrame:
@@ -355,7 +355,7 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("funding")]
+    return select_fields(frame, "funding")
 
 
 def _write_directory(geodata_dir: Path, out_dir: Path, clusters: pd.DataFrame, labels: pd.DataFrame) -> None:

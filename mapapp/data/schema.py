@@ -81,6 +81,12 @@ def with_optional_columns(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return frame.assign(**added) if added else frame
 
 
+def select_fields(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The columns of `table` from `frame`, in schema order; optional columns it lacks added empty,
+    so a builder written before a column was added to the schema still gives a whole table."""
+    return with_optional_columns(frame, table)[field_names(table)]
+
+
 def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | series.astype("string").str.strip().eq("")
 

@@ -136,6 +136,12 @@ def read_connector(
         result.errors.append(ImportProblem(path.name, 1, 1, f'--as-of "{as_of}" is not a date YYYY-MM-DD'))
         return result
     confirmations = None
+    if confirm is not None and kind == "sirene":
+        result = new_result("cluster_identifiers", path.name, kind)
+        result.errors.append(
+            ImportProblem(Path(confirm).name, 1, 1, "--confirm is for cordis and kohesio name matches")
+        )
+        return result
     if confirm is not None:
         from mapapp.ingest.matching import read_confirmations
 

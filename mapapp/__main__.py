@@ -87,6 +87,8 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     from mapapp.data.store import load_store
     from mapapp.ingest import read_import
     from mapapp.ingest.apply import apply_import
+    from mapapp.ingest.connectors import CONNECTORS, read_connector
+    from mapapp.ingest.matching import write_review
     from mapapp.storage import NothingToRollBack, StoreChanged, open_backend
 
     backend = open_backend(config.data_dir, config.database_url)
@@ -105,15 +107,28 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         print("error: give a table and a file (import members FILE), or --rollback", file=sys.stderr)
         return EXIT_BAD_INPUT
     path = Path(args.file)
-    if not path.is_file():
+    connector = args.kind in CONNECTORS
+    if not (path.is_file() or (args.kind == "cordis" and path.is_dir())):
         print(f"{path.name}:1:1: no such file: {path}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not connector and (args.review or args.confirm):
+        print(f"error: --review and --confirm are for {', '.join(CONNECTORS)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     store = load_store(config.geodata_dir, config.data_dir, config.database_url)
-    result = read_import(args.kind, path, store, sheet=args.sheet, source=args.source, as_of=args.as_of)
+    if connector:
+        result = read_connector(args.kind, path, store, source=args.source, as_of=args.as_of, confirm=args.confirm)
+    else:
+        result = read_import(args.kind, path, store, sheet=args.sheet, source=args.source, as_of=args.as_of)
+    if connector and args.review and not result.errors:
+        write_review(Path(args.review), result.review_rows())
     if result.errors:
         print(result.report(), file=sys.stderr)
         print(f"nothing written: {len(result.errors)} error(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if connector and result.empty:
+        print(result.report())
+        print("nothing to write: no record of this file belongs to a pôle")
+        return 0
     try:
         plan = apply_import(backend, result, args.mode, dry_run=args.dry_run, expected_version=store.version)
     except StoreChanged as exc:
@@ -163,8 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     imp = sub.add_parser("import", help="import a real file into the store (or --rollback the last import)")
-    imp.add_argument("kind", nargs="?", choices=["clusters", "members", "projects", "funding"], metavar="TABLE")
-    imp.add_argument("file", nargs="?", metavar="FILE", help="CSV, XLSX, GeoJSON or SCDL subventions file")
+    imp.add_argument(
+        "kind",
+        nargs="?",
+        choices=["clusters", "members", "projects", "funding", "sirene", "cordis", "kohesio"],
+        metavar="TABLE",
+        help="a table (clusters, members, projects, funding) or an open dataset (sirene, cordis, kohesio)",
+    )
+    imp.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="CSV, XLSX, GeoJSON, SCDL subventions; for a dataset, its published file (cordis: zip or folder)",
+    )
     imp.add_argument("--dry-run", action="store_true", help="print what would be added, updated, removed")
     imp.add_argument("--source", help="where the data comes from (default: the file's column, else its name)")
     imp.add_argument("--as-of", help="date the data is true at, YYYY-MM-DD (default: the file's column, else today)")
@@ -174,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", dest="mode", action="store_const", const="replace", help="replace all rows of the file's pôles"
     )
     imp.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    imp.add_argument(
+        "--review", metavar="CSV", help="cordis, kohesio: write the name matches and held records to review"
+    )
+    imp.add_argument(
+        "--confirm", metavar="CSV", help="cordis, kohesio: a reviewed --review file; its confirmed rows are stored"
+    )
     imp.add_argument("--rollback", action="store_true", help="restore the store as it was before the last import")
     imp.set_defaults(run=_import, mode="merge")
     return parser

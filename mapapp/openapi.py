@@ -188,6 +188,52 @@ def _profile_schema() -> dict:
         }
     )
     amount = {"type": "number", "description": "euros"}
+    open_project = _object(
+        {
+            "project_id": _STRING,
+            "acronym": _NULLABLE_STRING,
+            "title": _STRING,
+            "programme": _NULLABLE_STRING,
+            "year": _INTEGER,
+            "start_date": _NULLABLE_DATE,
+            "end_date": _NULLABLE_DATE,
+            "roles": {
+                **_STRINGS,
+                "description": "the pôle's role(s): coordinator, participant, … (CORDIS); beneficiary",
+            },
+            "eu_contribution_eur": {**_NULLABLE_NUMBER, "description": "EU contribution to the pôle"},
+            "eu_contribution_total_eur": {**_NULLABLE_NUMBER, "description": "EU contribution to the consortium"},
+            "total_cost_eur": _NULLABLE_NUMBER,
+            "cofinancing_rate": {**_NULLABLE_NUMBER, "description": "EU co-financing rate in % (Kohesio)"},
+            "fund": _NULLABLE_STRING,
+            "nuts_region": _NULLABLE_STRING,
+            "partners": {**_STRINGS, "description": "consortium partners as 'name (country)'"},
+            "url": {**_NULLABLE_STRING, "description": "the project's public page"},
+            "source": _STRING,
+            "as_of": _STRING,
+        }
+    )
+    open_set = _object(
+        {
+            "count": _INTEGER,
+            "eu_contribution_eur": amount,
+            "items": {"type": "array", "items": open_project, "description": "latest year first"},
+            "sources": _SOURCES,
+        }
+    )
+    identifier = _object({"value": _STRING, "source": _STRING, "as_of": _STRING, "stated_as": _NULLABLE_STRING})
+    office = _object(
+        {
+            "siret": _STRING,
+            "address": _NULLABLE_STRING,
+            "commune_code": _NULLABLE_STRING,
+            "lon": _NULLABLE_NUMBER,
+            "lat": _NULLABLE_NUMBER,
+            "source": _STRING,
+            "as_of": _STRING,
+            "note": _NULLABLE_STRING,
+        }
+    )
     return _object(
         {
             "id": _STRING,
@@ -250,6 +296,11 @@ def _profile_schema() -> dict:
                 {
                     "total_eur": amount,
                     "by_funder": {"type": "array", "items": _object({"funder": _STRING, "amount_eur": amount})},
+                    "by_programme": {
+                        "type": "array",
+                        "items": _object({"funder": _STRING, "programme": _STRING, "amount_eur": amount}),
+                        "description": "lines whose programme is known (UE — Horizon 2020, FEDER — 2014-2020…)",
+                    },
                     "by_year": {
                         "type": "array",
                         "items": _object({"year": _INTEGER, "funder": _STRING, "amount_eur": amount}),
@@ -257,6 +308,20 @@ def _profile_schema() -> dict:
                     "sample": _BOOLEAN,
                     "sources": _SOURCES,
                 }
+            ),
+            "open_projects": _object(
+                {"cordis": open_set, "kohesio": open_set},
+                "Real EU projects (CORDIS) and FEDER/FSE operations (Kohesio) of the pôle's association, imported",
+            ),
+            "identifiers": _object(
+                {
+                    "siren": {"type": "array", "items": identifier},
+                    "siret": {"type": "array", "items": identifier, "description": "head office"},
+                    "vat": {"type": "array", "items": identifier, "description": "stated, or derived from the SIREN"},
+                    "pic": {"type": "array", "items": identifier},
+                    "office": {"oneOf": [office, {"type": "null"}], "description": "SIRENE head office"},
+                },
+                "The association's identifiers, each with its source",
             ),
             "source": _NULLABLE_STRING,
             "as_of": _NULLABLE_STRING,
@@ -622,7 +687,9 @@ def _build(store: Store) -> dict:
             "description": (
                 "France's pôles de compétitivité: seats, profiles and per-region figures. Every endpoint "
                 "takes the map's filters; a bad value is answered with HTTP 400 and "
-                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`).'
+                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`) '
+                "except where real files were imported: EU projects (CORDIS), FEDER/FSE operations (Kohesio), "
+                "each with its source and date."
             ),
         },
         "paths": _paths(),

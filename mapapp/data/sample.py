@@ -29,7 +29,7 @@ from numpy.random import PCG64, Generator
 from tqdm import tqdm
 
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import field_names
+from mapapp.data.schema import select_fields
 from mapapp.data.store import ACTIVITY_TABLES, load_directory, load_figures
 from mapapp.geo.build import geoparquet_bytes
 from mapapp.geo.layers import read_layer
@@ -260,7 +260,7 @@ def _members(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return gpd.GeoDataFrame(frame[field_names("members")], geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(select_fields(frame, "members"), geometry="geometry", crs="EPSG:4326")
 
 
 def _projects(
@@ -337,7 +337,7 @@ def _projects(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("projects")]
+    return select_fields(frame, "projects")
 
 
 def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFrame:
@@ -367,7 +367,7 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("funding")]
+    return select_fields(frame, "funding")
 
 
 def _published_members(geodata_dir: Path) -> pd.Series:

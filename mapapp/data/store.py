@@ -18,8 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mapapp.data.identifiers import load_identifiers, place_offices
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import DataValidationError, check_frame, empty_frame, read_csv_table
+from mapapp.data.schema import DataValidationError, check_frame, empty_frame, read_csv_table, with_optional_columns
 from mapapp.geo.layers import read_layer
 
 LOG = logging.getLogger("mapapp.store")
@@ -45,6 +46,11 @@ class Store:
         members, projects, funding: activity tables (may be empty).
         figures: the figures published by or about each pôle (`cluster_figures.csv`: measure,
             value, unit, as_of, period, source, stated_as), real and sourced; may be empty.
+        identifiers: the pôle associations' SIREN, SIRET, VAT and PIC rows, each sourced
+            (`cluster_identifiers.csv` with the store's imported ones over it; see
+            `mapapp.data.identifiers`); may be empty.
+        seat_checks: what SIRENE head offices said about the seats (`identifiers.SeatCheck`):
+            seats they placed, and differences with a sourced seat (reported, not applied).
         web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
         web_regions_2015: the same for the pre-2016 regions.
         cache: figures derived from the frames above, computed once by the query module.
@@ -61,6 +67,8 @@ class Store:
     projects: pd.DataFrame
     funding: pd.DataFrame
     figures: pd.DataFrame = field(default_factory=lambda: empty_frame("cluster_figures"), repr=False)
+    identifiers: pd.DataFrame = field(default_factory=lambda: empty_frame("cluster_identifiers"), repr=False)
+    seat_checks: tuple = field(default=(), repr=False)
     regions_2015: gpd.GeoDataFrame | None = field(default=None, repr=False)
     web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
     web_regions_2015: dict = field(default_factory=dict, repr=False)
@@ -163,11 +171,16 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
     backend = open_backend(data_dir, database_url)
     version, tables = backend.read()
     where = data_dir if not database_url else "database"
+    # Columns added to a schema after a version was written are read as empty.
+    tables = {table: with_optional_columns(frame, table) for table, frame in tables.items()}
     activity = {table: _checked(tables[table], table, f"{where}/{table} ({version})") for table in ACTIVITY_TABLES}
     imported = _checked(tables["clusters"], "clusters", f"{where}/clusters ({version})")
+    found = _checked(tables["cluster_identifiers"], "cluster_identifiers", f"{where}/cluster_identifiers ({version})")
     communes = read_layer(geodata_dir, "communes")
     regions = read_layer(geodata_dir, "regions")
     themes, clusters, labels = load_directory(geodata_dir, communes, imported, regions)
+    identifiers = load_identifiers(geodata_dir, found)
+    clusters, seat_checks = place_offices(clusters, identifiers, communes)
     return Store(
         regions=regions,
         communes=communes,
@@ -177,6 +190,8 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
         labels=labels,
         **activity,
         figures=load_figures(geodata_dir),
+        identifiers=identifiers,
+        seat_checks=tuple(seat_checks),
         regions_2015=read_layer(geodata_dir, "regions_2015"),
         web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
         web_regions_2015=json.loads((geodata_dir / "web" / "regions_2015.geojson").read_bytes()),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.figures import MEMBER_KINDS, states_value
+from mapapp.data.identifiers import SCHEMES, clusters_without_identifiers
 from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import SEAT_PRECISIONS, Store, load_store
@@ -22,6 +23,7 @@ DIRECTORY_FILES = {
     "clusters": "clusters.csv",
     "cluster_labels": "cluster_labels.csv",
     "cluster_figures": "cluster_figures.csv",
+    "cluster_identifiers": "cluster_identifiers.csv",
 }
 
 
@@ -113,6 +115,12 @@ def referential_errors(store: Store) -> list[DataError]:
     for line in _line_of(labels, unknown):
         errors.append(
             DataError("cluster_labels.csv", line, "cluster_id", f"no pôle {labels.loc[line - 2, 'cluster_id']!r}")
+        )
+
+    ids = store.identifiers
+    for line in _line_of(ids, ~ids["cluster_id"].isin(cluster_ids)):
+        errors.append(
+            DataError("cluster_identifiers.csv", line, "cluster_id", f"no pôle {ids.loc[line - 2, 'cluster_id']!r}")
         )
 
     for table, frame in (("members", store.members), ("projects", store.projects), ("funding", store.funding)):
@@ -299,6 +307,23 @@ def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> V
         f"{data_dir}: {len(store.members)} members, {len(store.projects)} projects, "
         f"{len(store.funding)} funding lines ({int(store.members['sample'].sum()) if len(store.members) else 0} "
         "sample members)",
+        *identifier_lines(store),
         "official counts:",
     ]
     return report
+
+
+def identifier_lines(store: Store) -> list[str]:
+    """Which pôles carry identifiers (SIREN, SIRET, VAT, PIC) and which none; what the SIRENE
+    head offices say of the seats (differences are reported, never applied)."""
+    missing = clusters_without_identifiers(store)
+    current = set(store.clusters.loc[store.clusters["current"], "id"])
+    schemes = store.identifiers.groupby("scheme")["cluster_id"].nunique()
+    counts = ", ".join(f"{scheme} {int(schemes.get(scheme, 0))}" for scheme in SCHEMES)
+    lines = [
+        f"identifiers: {len(store.clusters) - len(missing)} of {len(store.clusters)} pôles have one ({counts}); "
+        f"{len(missing)} have none ({sum(c in current for c in missing)} labelled today):",
+        "  " + ", ".join(missing) if missing else "  (none)",
+    ]
+    lines += [f"  seat of {check.cluster_id}: {check.message}" for check in store.seat_checks]
+    return lines

@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import Store
-from mapapp.i18n import DATA_LANG, format_date, format_eur, format_number, t
+from mapapp.i18n import DATA_LANG, MESSAGES, format_date, format_eur, format_euros, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, ns_call
 
 FUNDER_COLORS = {
@@ -22,6 +22,7 @@ FUNDER_COLORS = {
     "bpifrance": "#ffca00",
     "pia": "#a558a0",
     "eu": "#0063cb",
+    "fse": "#e4794a",
 }
 MEMBERS_SHOWN = 100
 PROJECT_COLUMNS = ("col_year", "col_title", "col_partners", "col_total_cost", "col_public")
@@ -196,6 +197,99 @@ def _seat_text(lang: str, seat: dict | None) -> list:
     return [text, *_source_link(lang, seat.get("source"), seat.get("as_of"))]
 
 
+def _link(lang: str, url: str | None):
+    if not url:
+        return ""
+    return html.A(t(lang, "public_page"), href=url, target="_blank", rel="noopener noreferrer")
+
+
+def _roles(lang: str, roles: list[str]) -> str:
+    return ", ".join(t(lang, "role_" + r) if ("role_" + r) in MESSAGES[lang] else r for r in roles)
+
+
+def open_projects(lang: str, profile: dict) -> list:
+    """ "Projets européens (CORDIS)" and "FEDER (Kohesio)": the real projects of the pôle's
+    association, with the EU money it received, its role and the project's public page."""
+    out = []
+    cordis, kohesio = profile["open_projects"]["cordis"], profile["open_projects"]["kohesio"]
+    if cordis["count"]:
+        rows = [
+            html.Tr(
+                [
+                    html.Td([html.Strong(p["acronym"] or ""), " ", html.Span(p["title"])], lang=DATA_LANG),
+                    html.Td(f"{p['programme'] or ''} ({p['year']})"),
+                    html.Td(_roles(lang, p["roles"])),
+                    html.Td(format_euros(lang, p["eu_contribution_eur"] or 0)),
+                    html.Td(format_euros(lang, p["eu_contribution_total_eur"] or 0)),
+                    html.Td(", ".join(p["partners"][:5]) + ("…" if len(p["partners"]) > 5 else ""), lang=DATA_LANG),
+                    html.Td(_link(lang, p["url"])),
+                ]
+            )
+            for p in cordis["items"][:100]
+        ]
+        header = ("col_project", "col_programme", "col_role", "col_eu_to_cluster", "col_eu_total")
+        out += [
+            html.H3(f"{t(lang, 'cordis_projects')} ({format_number(lang, cordis['count'])})"),
+            html.P(t(lang, "open_data_note"), className="hint"),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(t(lang, k)) for k in (*header, "col_partners_country")]
+                            + [html.Th(t(lang, "public_page"))]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                className="data-table",
+            ),
+            _sources(lang, cordis["sources"]),
+        ]
+    if kohesio["count"]:
+        rows = [
+            html.Tr(
+                [
+                    html.Td(p["title"], lang=DATA_LANG),
+                    html.Td(f"{p['fund'] or ''} ({p['year']})"),
+                    html.Td(format_euros(lang, p["total_cost_eur"] or 0)),
+                    html.Td(format_euros(lang, p["eu_contribution_eur"] or 0)),
+                    html.Td(
+                        f"{format_number(lang, p['cofinancing_rate'], 1)} %"
+                        if p["cofinancing_rate"] is not None
+                        else ""
+                    ),
+                    html.Td(p["nuts_region"] or "", lang=DATA_LANG),
+                    html.Td(_link(lang, p["url"])),
+                ]
+            )
+            for p in kohesio["items"][:100]
+        ]
+        header = ("col_project", "col_fund", "col_eligible", "col_eu_budget", "col_rate", "col_nuts", "public_page")
+        out += [
+            html.H3(f"{t(lang, 'kohesio_projects')} ({format_number(lang, kohesio['count'])})"),
+            html.Table(
+                [html.Thead(html.Tr([html.Th(t(lang, k)) for k in header])), html.Tbody(rows)],
+                className="data-table",
+            ),
+            _sources(lang, kohesio["sources"]),
+        ]
+    return out
+
+
+def identifier_facts(lang: str, profile: dict) -> list[tuple[str, str]]:
+    """(label, value) of the association's identifiers and SIRENE registered office, for the facts list."""
+    ids = profile["identifiers"]
+    facts = [
+        (label, ", ".join(item["value"] for item in ids[scheme]))
+        for scheme, label in (("siren", "SIREN"), ("siret", "SIRET"), ("vat", t(lang, "vat")), ("pic", "PIC"))
+        if ids[scheme]
+    ]
+    office = ids.get("office")
+    if office and office["address"]:
+        facts.append((t(lang, "registered_office"), office["address"]))
+    return facts
+
+
 def _timeline(lang: str, profile: dict) -> html.Ol:
     by_phase: dict[int, list[dict]] = {}
     for label in profile["labels"]:
@@ -286,6 +380,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         (t(lang, "former_names"), ", ".join(profile["former_names"])),
         (t(lang, "seat"), _seat_text(lang, profile["seat"])),
         (t(lang, "regions"), ", ".join(r["name"] for r in profile["region_codes"])),
+        *identifier_facts(lang, profile),
     ]
     header = [
         html.H2(profile["name"], id="profile-title", tabIndex="-1"),
@@ -329,6 +424,9 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         (t(lang, "funder_" + row["funder"]), row["amount_eur"], format_eur(lang, row["amount_eur"]))
         for row in funding["by_funder"]
     ]
+    programme_rows = [
+        (row["programme"], row["amount_eur"], format_eur(lang, row["amount_eur"])) for row in funding["by_programme"]
+    ]
     sections = [
         (
             "members",
@@ -360,6 +458,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                     className="data-table",
                 ),
                 _sources(lang, projects["sources"]),
+                *open_projects(lang, profile),
             ],
         ),
         (
@@ -369,6 +468,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                 sample_badge(lang, funding["sample"]),
                 html.P([t(lang, "total"), t(lang, "colon"), html.Strong(format_eur(lang, funding["total_eur"]))]),
                 bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
+                bar_table(t(lang, "funding_by_programme"), programme_rows, color="#0063cb") if programme_rows else None,
                 stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
                 _sources(lang, funding["sources"]),
             ],

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from ingest_files import luhn_siren, luhn_siret
 from open_data_files import (
-    VESTAPOLIS_SIREN,
     AEROSPACE_SIREN,
     KOHESIO_HEADER,
     MINALOGIC_SIREN,
     ORGANIZATION_HEADER,
     SIRENE_HEADER,
+    VESTAPOLIS_SIREN,
     fixture_geodata,
     french_vat,
     kohesio_row,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from open_data_files import (
-    VESTAPOLIS_SIREN,
     AEROSPACE_SIREN,
     MINALOGIC_SIREN,
+    VESTAPOLIS_SIREN,
     fixture_geodata,
     sirene_row,
     write_cordis,

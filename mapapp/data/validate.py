@@ -156,29 +156,28 @@ def content_errors(store: Store, today: str | None = None) -> list[DataError]:
             errors.append(DataError("clusters.csv", i + 2, field_name, message(row) if callable(message) else message))
 
     located = clusters["seat_precision"].isin(["commune", "area"])
-    for column in ("seat_commune_code", "seat_source", "seat_as_of", "seat_stated_as"):
-        check(
-            located & clusters[column].eq(""), column, lambda r: f"a seat at {r['seat_precision']} precision needs it"
-        )
-    check(
-        clusters["seat_precision"].eq("area") & clusters["seat_area"].eq(""), "seat_area", "an area seat names its area"
-    )
-    check(
-        clusters["seat_precision"].eq("region") & clusters["seat_commune_code"].ne(""),
-        "seat_precision",
-        "a seat placed in its region has no commune; use commune or area",
-    )
-    check(
-        clusters["website"].ne("") & clusters["website_source"].eq(""), "website_source", "a website needs its source"
-    )
-    check(
-        clusters["renamed_date"].ne("") & clusters["renamed_source"].eq(""),
-        "renamed_source",
-        "a renaming needs its source",
-    )
     ended = clusters["ended_date"].ne("") | clusters["ended_how"].ne("")
-    for column in ("ended_date", "ended_how", "ended_source"):
-        check(ended & clusters[column].eq(""), column, "an end needs its date, kind and source")
+    # (rows at fault, column, message): a fact that is there without its source or its date.
+    rules = [
+        *(
+            (located & clusters[column].eq(""), column, "a seat at commune or area precision needs it")
+            for column in ("seat_commune_code", "seat_source", "seat_as_of", "seat_stated_as")
+        ),
+        (clusters["seat_precision"].eq("area") & clusters["seat_area"].eq(""), "seat_area", "an area seat names it"),
+        (
+            clusters["seat_precision"].eq("region") & clusters["seat_commune_code"].ne(""),
+            "seat_precision",
+            "a seat placed in its region has no commune; use commune or area",
+        ),
+        (clusters["website"].ne("") & clusters["website_source"].eq(""), "website_source", "a website needs it"),
+        (clusters["renamed_date"].ne("") & clusters["renamed_source"].eq(""), "renamed_source", "a renaming needs it"),
+        *(
+            (ended & clusters[column].eq(""), column, "an end needs its date, kind and source")
+            for column in ("ended_date", "ended_how", "ended_source")
+        ),
+    ]
+    for mask, column, message in rules:
+        check(mask, column, message)
     phase5 = clusters["phases"].map(lambda phases: 5 in phases)
     off_map = clusters.geometry.isna() | clusters.geometry.is_empty
     check(phase5 & off_map, "seat_commune_code", "a pôle labelled in phase 5 must be on the map")

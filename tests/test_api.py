@@ -29,7 +29,7 @@ def test_healthz(client):
 
 
 def test_clusters_is_a_feature_collection_with_the_contract_properties(client, store):
-    data = client.get("/api/clusters").json
+    data = client.get("/api/clusters?phase=all").json
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == len(store.clusters)
     for feature in data["features"]:

@@ -135,23 +135,29 @@
     if (!event.target.closest || !event.target.closest("#profile-close")) return;
     var id = new URLSearchParams(window.location.search).get("cluster");
     var map = document.getElementById("map");
-    // The markers are redrawn once the selection is cleared: the focus goes back to the pôle's
-    // marker when it is drawn, if it has not been put anywhere else meanwhile.
+    if (!map) return;
+    // The markers are redrawn once the selection is cleared: until the reader does something
+    // else, the focus is put back on the pôle's marker each time the map redraws it (or on the
+    // map, if the pôle is no longer drawn), never taken from where the reader put it.
     var restore = function () {
       var active = document.activeElement;
-      if (active && active !== document.body && active !== map && active.id !== "profile-close") return true;
-      var marker = id && document.querySelector('#map [data-cluster-id="' + CSS.escape(id) + '"]');
-      if (marker) { marker.focus(); return true; }
-      return false;
+      // Lost: on nothing, on the map itself, or in the panel being closed.
+      var lost = !active || active === document.body || active === map || !active.isConnected ||
+        Boolean(active.closest && active.closest("#profile-panel"));
+      if (!lost && !(active.closest && active.closest("#map [data-cluster-id]"))) return stop();
+      var marker = id && map.querySelector('[data-cluster-id="' + CSS.escape(id) + '"]');
+      if (marker && marker !== active) marker.focus();
+      else if (!marker && lost) map.focus();
     };
-    if (restore() || !map) return;
-    var observer = new MutationObserver(function () { if (restore()) observer.disconnect(); });
+    var observer = new MutationObserver(restore);
+    var stop = function () {
+      observer.disconnect();
+      document.removeEventListener("keydown", stop, true);
+      document.removeEventListener("pointerdown", stop, true);
+    };
     observer.observe(map, {childList: true, subtree: true});
-    // Nothing to wait for if the marker is not redrawn (filtered out): the map takes the focus.
-    window.requestAnimationFrame(function () {
-      window.requestAnimationFrame(function () {
-        if (document.activeElement === document.body) map.focus();
-      });
-    });
+    document.addEventListener("keydown", stop, true);
+    document.addEventListener("pointerdown", stop, true);
+    restore();
   });
 })(window.mapapp = window.mapapp || {});

@@ -294,7 +294,7 @@ def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
         heading("clusters_active", profile["clusters"]["active"], in_phase["clusters_active"]),
         cluster_links(profile["clusters"]["active"]),
         html.H3(t(lang, "themes_missing", phase=_phase_text(lang, filters))),
-        html.P(", ".join(missing) if missing else t(lang, "themes_all_present")),
+        html.P(", ".join(missing) if missing else t(lang, "themes_all_present"), className="themes-missing"),
         bar_table(
             t(lang, "members_by_category"),
             [(t(lang, "cat_" + c), n, format_number(lang, n)) for c, n in profile["members"]["by_category"].items()],

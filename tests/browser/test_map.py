@@ -54,7 +54,7 @@ def test_page_shows_18_regions_and_a_marker_per_current_pôle(page, live_server,
 
 
 def test_all_phases_shows_every_placed_pôle(page, live_server, client):
-    everything = api_ids(client)
+    everything = api_ids(client, "phase=all")
     open_page(page, f"{live_server.url}/?phase=all")
     page.wait_for_function(f"() => ({MARKERS.replace('SEL', repr('#map'))}) === {len(mainland(everything))}")
     assert shown_count(page) == len(everything)
@@ -71,14 +71,15 @@ def test_region_name_shows_on_hover(page, live_server):
 @pytest.mark.parametrize(
     ("clicks", "query"),
     [
-        (["#theme-filter input[value=health]"], "theme=health&phase=5"),
+        (["#theme-filter input[value=health]"], "theme=health"),  # the same default phase
         (["#theme-filter input[value=health]", "#theme-filter input[value=digital]"], "theme=health,digital&phase=5"),
         (["#phase-filter input[value='1']"], "phase=1"),
-        (["#phase-filter input[value='all']", "#theme-filter input[value=energy]"], "theme=energy"),
+        (["#phase-filter input[value='all']", "#theme-filter input[value=energy]"], "theme=energy&phase=all"),
     ],
 )
 def test_browser_filters_agree_with_the_api(page, live_server, client, clicks, query):
-    """The browser-side filter and the server's query function select the same pôles."""
+    """The browser-side filter and the server's query function select the same pôles, with the
+    same default phase."""
     open_page(page, live_server.url)
     before = count_markers(page, "#map")
     for selector in clicks:

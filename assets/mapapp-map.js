@@ -138,11 +138,21 @@
   }
 
   // ---- regions ----
+  // Whether a "#rrggbb" fill is dark (relative luminance): a chosen region's outline must show on it.
+  function dark(hex) {
+    var rgb = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 0.2;
+  }
+
   map.regionStyle = function (feature, context) {
     var hideout = context.hideout || {};
     var on = (hideout.selected || []).indexOf(feature.properties.code) !== -1;
     var fill = (hideout.colors || {})[feature.properties.code];
-    return {color: on ? "#000091" : "#6b7280", weight: on ? 3 : 1,
+    var outline = fill && dark(fill) ? "#ffca00" : "#000091";  // blue France, yellow on dark classes
+    return {color: on ? outline : "#6b7280", weight: on ? 3 : 1,
             fillColor: fill || (on ? "#e3e3fd" : "#ffffff"), fillOpacity: 1};
   };
   map.regionHover = function () {

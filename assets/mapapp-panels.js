@@ -6,6 +6,11 @@
 
   var panels = ns.panels = ns.panels || {};
   var loadedScripts = {};
+  // Panels opened by the reader are brought to them; a page opened on a permalink stays at its top.
+  var interacted = false;
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, function () { interacted = true; }, true);
+  });
 
   function noUpdate() { return window.dash_clientside.no_update; }
 
@@ -66,7 +71,7 @@
   panels.focusTitle = function (titleId) {
     return function (children) {
       var title = document.getElementById(titleId);
-      if (title && children && children.length) {
+      if (interacted && title && children && children.length) {
         window.requestAnimationFrame(function () {
           title.focus({preventScroll: true});
           var box = title.getBoundingClientRect();
@@ -82,7 +87,7 @@
   // and the filters on a phone); the focus stays where the choice was made.
   panels.showRegion = function (children) {
     var title = document.getElementById("region-title");
-    if (title && children && children.length) {
+    if (interacted && title && children && children.length) {
       window.requestAnimationFrame(function () {
         var box = title.getBoundingClientRect();
         if (box.top < 0 || box.top > window.innerHeight) title.scrollIntoView({block: "start"});

@@ -63,7 +63,8 @@ def _format(lang: str, measure: str, value: float | None, per_capita: bool, digi
         return format_eur(lang, value)
     if measure == "funding_eur":
         return format_euros(lang, value)
-    return format_number(lang, value, digits=digits if per_capita else 0)
+    # Zero is exact: "0", not "0,00".
+    return format_number(lang, value, digits=digits if per_capita and value else 0)
 
 
 def _digits(values: list[float], per_capita: bool) -> int:

@@ -376,15 +376,16 @@ def test_insets_and_legend_never_cover_mainland_france(browser, live_server, siz
     for code in ("03", "04"):
         shown = page.evaluate(
             f"""() => {{ const m = document.querySelector('#inset-{code}');
-               const pane = m.querySelector('.leaflet-map-pane');
                const box = m.getBoundingClientRect();
                const icons = [...m.querySelectorAll('.seat-icon, .cluster-icon')].map(i => i.getBoundingClientRect());
                const region = m.querySelector('path.leaflet-interactive').getBoundingClientRect();
+               const figure = m.closest('figure');
                return {{icons: icons.every(r => r.left >= box.left && r.right <= box.right && r.top >= box.top
                                                && r.bottom <= box.bottom),
-                        centred: Math.abs((region.left + region.right) / 2 - (box.left + box.right) / 2) < 6}}; }}"""
+                        centred: Math.abs((region.left + region.right) / 2 - (box.left + box.right) / 2) < 6,
+                        filled: Math.abs(figure.clientWidth - box.width) < 1}}; }}"""
         )
-        assert shown == {"icons": True, "centred": True}, code
+        assert shown == {"icons": True, "centred": True, "filled": True}, code
     context.close()
 
 

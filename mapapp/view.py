@@ -64,6 +64,8 @@ class Param:
         requires: (other key, values): kept on a page only while the other parameter's values
             are among these (the regions of 2015 only for the phases before 2016).
         empty: the control's value when the parameter has none ("" for a text box).
+        checked_in_browser: whether the browser is sent the choices to check values against
+            (not the pôle ids: many, and the server checks them when it renders the page).
     """
 
     key: str
@@ -78,6 +80,7 @@ class Param:
     requires: tuple[str, Callable[[Vocabulary], Values]] | None = None
     empty: str | None = None
     max_length: int = MAX_QUERY_LENGTH
+    checked_in_browser: bool = True
 
     def raw_values(self, raw: str | Iterable[str] | None) -> list[str]:
         """The values given: repeated and/or comma-separated; free text is kept whole."""
@@ -133,7 +136,7 @@ class Param:
             "key": self.key,
             "multi": self.multi,
             "default": list(self.default(vocab)),
-            "choices": None if self.choices is None or self.key == "cluster" else list(self.choices(vocab)),
+            "choices": list(self.choices(vocab)) if self.choices and self.checked_in_browser else None,
             "control": self.control,
             "prop": self.prop,
             "kind": self.kind,
@@ -199,6 +202,7 @@ CLUSTER = Param(
     control="selected",
     prop="data",
     kind="one",
+    checked_in_browser=False,
 )
 MODE = Param(
     "mode",

@@ -81,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "themes_missing": "Thèmes sans pôle actif dans la région (tous les pôles {phase})",
         "of_phase": "de la phase {phase}",
         "of_all_phases": "de toutes les phases",
-        "n_of_total": "{n} sélectionnés sur {total}",
+        "n_of_total": "sélection : {n} sur {total}",
         "selection_note": (
             "Chiffres, rangs et listes : pôles sélectionnés ({selection}). Nombres de pôles entre parenthèses et "
             "thèmes manquants : tous les pôles {phase}."
@@ -286,7 +286,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "themes_missing": "Themes with no active pôle in the region (every pôle {phase})",
         "of_phase": "of phase {phase}",
         "of_all_phases": "of every phase",
-        "n_of_total": "{n} selected of {total}",
+        "n_of_total": "selected: {n} of {total}",
         "selection_note": (
             "Figures, ranks and lists: the selected pôles ({selection}). Numbers of pôles in brackets and missing "
             "themes: every pôle {phase}."

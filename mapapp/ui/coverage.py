@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from dash import Input, Output, State, dcc, html
@@ -213,17 +214,10 @@ def _csv_link(lang: str, href: str) -> html.P:
     return html.P(html.A(t(lang, "download_csv"), href=href, className="button link"), className="panel-download")
 
 
-def region_csv_href(code: str, filters: Filters) -> str:
-    """`/api/regions/<code>.csv` for the selection, in French spreadsheet form."""
-    pairs = [(k, v) for k, values in view.values_from(filters).items() if k != "region" for v in values]
-    return f"/api/regions/{code}.csv?" + urlencode([*pairs, ("sep", ";")])
-
-
-def compare_csv_href(filters: Filters) -> str:
-    """`/api/regions/compare.csv` for the regions and the selection of `filters`, in French
-    spreadsheet form."""
-    pairs = [(k, v) for k, values in view.values_from(filters).items() for v in values]
-    return "/api/regions/compare.csv?" + urlencode([*pairs, ("sep", ";")])
+def csv_href(path: str, filters: Filters) -> str:
+    """`path` (a CSV endpoint) for the selection of `filters`, in French spreadsheet form."""
+    pairs = [(key, value) for key, values in view.values_from(filters).items() for value in values]
+    return f"{path}?" + urlencode([*pairs, ("sep", ";")])
 
 
 def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
@@ -309,7 +303,7 @@ def region_panel(store: Store, lang: str, code: str, filters: Filters) -> list:
             color="#6a6af4",
         ),
         stacked_years(lang, t(lang, "funding_by_year"), profile["funding"]["by_year"]),
-        _csv_link(lang, region_csv_href(code, filters)),
+        _csv_link(lang, csv_href(f"/api/regions/{code}.csv", replace(filters, regions=()))),
     ]
 
 
@@ -342,7 +336,7 @@ def compare_panel(store: Store, lang: str, codes: list[str], filters: Filters, p
         sample_badge(lang, any(b["sample"] for b in blocks)),
         html.Table([html.Thead(header), html.Tbody(rows)], className="data-table compare-table"),
         *charts,
-        _csv_link(lang, compare_csv_href(filters)),
+        _csv_link(lang, csv_href("/api/regions/compare.csv", filters)),
     ]
 
 

@@ -159,14 +159,28 @@ def _historic(vocab: Vocabulary) -> Values:
     return tuple(str(p) for p in vocab.historic_phases)
 
 
-THEME = Param(
-    "theme",
-    "themes",
-    "Pôles with one of these themes.",
-    choices=lambda v: v.themes,
-    multi=True,
-    control="theme-filter",
-)
+def _among(key: str, label: str, meaning: str, vocabulary_field: str, control: str) -> Param:
+    """A filter choosing several values among a vocabulary's (themes, regions), set by a list control."""
+    return Param(key, label, meaning, choices=lambda v: getattr(v, vocabulary_field), multi=True, control=control)
+
+
+def _flag(key: str, label: str, meaning: str, choices: Values, control: str, requires=None) -> Param:
+    """A parameter set by a checkbox: unchecked, its first choice (or none, for a single choice);
+    checked, the other one."""
+    default = choices[:1] if len(choices) > 1 else ()
+    return Param(
+        key,
+        label,
+        meaning,
+        choices=lambda v: choices,
+        default=lambda v: default,
+        control=control,
+        kind="flag",
+        requires=requires,
+    )
+
+
+THEME = _among("theme", "themes", "Pôles with one of these themes.", "themes", "theme-filter")
 PHASE = PhaseParam(
     "phase",
     "phase",
@@ -178,13 +192,8 @@ PHASE = PhaseParam(
     control="phase-filter",
     kind="one",
 )
-REGION = Param(
-    "region",
-    "region",
-    "Pôles active in one of these regions (INSEE region code).",
-    choices=lambda v: v.regions,
-    multi=True,
-    control="region-filter",
+REGION = _among(
+    "region", "region", "Pôles active in one of these regions (INSEE region code).", "regions", "region-filter"
 )
 Q = Param(
     "q",
@@ -213,23 +222,14 @@ MODE = Param(
     control="coverage-mode",
     kind="one",
 )
-PER = Param(
-    "per",
-    "per_100k",
-    "`100k`: the colouring per 100,000 inhabitants.",
-    choices=lambda v: ("100k",),
-    control="coverage-per-capita",
-    kind="flag",
-)
-LAYER = Param(
+PER = _flag("per", "per_100k", "`100k`: the colouring per 100,000 inhabitants.", ("100k",), "coverage-per-capita")
+LAYER = _flag(
     "layer",
     "layer_2015",
     "Region layer: `regions`, the 18 current regions, or `regions_2015`, the 27 regions in force before 2016"
     " (to read the phases begun before 2016 against the map of the time).",
-    choices=lambda v: REGION_LAYERS,
-    default=lambda v: (REGION_LAYERS[0],),
-    control="coverage-layer",
-    kind="flag",
+    REGION_LAYERS,
+    "coverage-layer",
     requires=("phase", _historic),
 )
 LANG = Param("lang", "lang_switch", "The page's language.", choices=lambda v: LANGS, default=lambda v: (DEFAULT_LANG,))

@@ -56,17 +56,15 @@ def _validate(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
-    from mapapp.data import query
+    from mapapp import view
     from mapapp.data.exports import clusters_csv, clusters_geojson, regions_csv, regions_json
+    from mapapp.data.query import FilterError, vocabulary
     from mapapp.data.store import load_store
 
     store = load_store(config.geodata_dir, config.data_dir, config.database_url)
     try:
-        filters = query.parse_filters(
-            {"theme": args.theme, "phase": args.phase, "region": args.region, "q": args.q},
-            query.vocabulary(store),
-        )
-    except query.FilterError as exc:
+        filters = view.parse_filters({param.key: getattr(args, param.key) for param in view.FILTERS}, vocabulary(store))
+    except FilterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.table == "clusters":
@@ -170,8 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the filtered view (stdout or -o FILE)")
     export.add_argument("table", choices=["clusters", "regions"])
     export.add_argument("--format", choices=["geojson", "csv", "json"])
-    for name in ("theme", "phase", "region"):
-        export.add_argument(f"--{name}", action="append", help="repeat or separate with commas")
+    # The filters mean what they mean in a URL (mapapp.view), defaults included.
+    export.add_argument("--theme", action="append", help="repeat or separate with commas")
+    export.add_argument("--phase", action="append", help="default: today's phase, as on the map; `all`: every phase")
+    export.add_argument("--region", action="append", help="repeat or separate with commas")
     export.add_argument("--q", help="text search over names and former names")
     export.add_argument("--layer", choices=["regions", "regions_2015"], help="regions: today's 18 or the 27 of 2015")
     export.add_argument("-o", "--output")

@@ -25,6 +25,13 @@ from mapapp.geo.layers import read_layer
 
 LOG = logging.getLogger("mapapp.store")
 ACTIVITY_TABLES = ("members", "projects", "funding")
+SAMPLE_SOURCE = "sample"  # `source` of generated data: pôles invented by `build-sample --scale`, "sample: …" rows
+
+
+def is_sample_source(source: str) -> bool:
+    """Whether a `source` names generated sample data (a row, or a pôle invented by `--scale`):
+    readers are told so in words, not shown the command that builds it."""
+    return source == SAMPLE_SOURCE or source.startswith(SAMPLE_SOURCE + ":")
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ def load_directory(
     ended = clusters["ended_date"].ne("") & clusters["ended_date"].le(today)
     clusters["current"] = clusters["id"].isin(clusters_active_on(labels, today)) & ~ended
     # Pôles invented by `build-sample --scale K` say so in their source.
-    clusters["sample"] = clusters["source"].eq("sample")
+    clusters["sample"] = clusters["source"].eq(SAMPLE_SOURCE)
 
     gazetteer = communes.set_index("code")
     seat = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")

@@ -116,6 +116,11 @@ def referential_errors(store: Store) -> list[DataError]:
         errors.append(
             DataError("cluster_labels.csv", line, "cluster_id", f"no pôle {labels.loc[line - 2, 'cluster_id']!r}")
         )
+    # A phase is a row of phases.csv: a decision of a phase not there would be shown nowhere.
+    for line in _line_of(labels, ~labels["phase"].isin(store.phases["phase"])):
+        errors.append(
+            DataError("cluster_labels.csv", line, "phase", f"no phase {labels.loc[line - 2, 'phase']} in phases.csv")
+        )
 
     ids = store.identifiers
     for line in _line_of(ids, ~ids["cluster_id"].isin(cluster_ids)):
@@ -139,7 +144,7 @@ def content_errors(store: Store, today: str | None = None) -> list[DataError]:
 
     - seats located at a commune or an area name their source, date and the words stating it;
       an area seat names its area; a website, a renaming or an end names its source;
-    - every pôle labelled in phase 5 is on the map (it has a seat point);
+    - every pôle labelled in today's phase (the last of phases.csv) is on the map (it has a seat point);
     - every figure belongs to a pôle, its `stated_as` states its value (digits or number words:
       "un millier" is 1000), its date is not in the future and lies within the pôle's life (from
       1 January of the year of its first label decision to its merger or end);
@@ -178,9 +183,10 @@ def content_errors(store: Store, today: str | None = None) -> list[DataError]:
     ]
     for mask, column, message in rules:
         check(mask, column, message)
-    phase5 = clusters["phases"].map(lambda phases: 5 in phases)
+    latest = int(store.phases["phase"].max())
+    labelled_today = clusters["phases"].map(lambda phases: latest in phases)
     off_map = clusters.geometry.isna() | clusters.geometry.is_empty
-    check(phase5 & off_map, "seat_commune_code", "a pôle labelled in phase 5 must be on the map")
+    check(labelled_today & off_map, "seat_commune_code", f"a pôle labelled in phase {latest} must be on the map")
     for column in ("seat_as_of", "website_as_of", "merged_date", "renamed_date", "ended_date", "as_of"):
         check(clusters[column].gt(today), column, lambda r, c=column: f"{r[c]} is in the future")
     labels = store.labels.reset_index(drop=True)
@@ -259,27 +265,29 @@ def _figure_errors(store: Store, today: str) -> list[DataError]:
 def coverage_lines(store: Store) -> list[str]:
     """How much of the directory is real and sourced: seats, websites and published figures."""
     clusters = store.clusters
-    phase5 = clusters[clusters["phases"].map(lambda phases: 5 in phases)]
+    latest = int(store.phases["phase"].max())
+    labelled_today = clusters[clusters["phases"].map(lambda phases: latest in phases)]
     current = clusters[clusters["current"]]
 
     def precision(frame: pd.DataFrame) -> str:
         counts = frame["seat_precision"].value_counts()
         return ", ".join(f"{counts.get(p, 0)} {p}" for p in SEAT_PRECISIONS)
 
-    placed = int((~(phase5.geometry.isna() | phase5.geometry.is_empty)).sum())
+    placed = int((~(labelled_today.geometry.isna() | labelled_today.geometry.is_empty)).sum())
     figures = store.figures
     have = figures.groupby("cluster_id")["measure"].agg(set)
 
     def with_figure(measures: tuple[str, ...]) -> int:
-        return sum(bool(have.get(cid, set()) & set(measures)) for cid in phase5["id"])
+        return sum(bool(have.get(cid, set()) & set(measures)) for cid in labelled_today["id"])
 
-    n = len(phase5)
+    n = len(labelled_today)
     return [
-        f"seats: {placed}/{n} phase-5 pôles on the map ({precision(phase5)}); "
+        f"seats: {placed}/{n} phase-{latest} pôles on the map ({precision(labelled_today)}); "
         f"all {len(clusters)} pôles: {precision(clusters)}",
         f"websites: {int(current['website'].ne('').sum())}/{len(current)} current pôles "
         f"({int(current['website_as_of'].ne('').sum())} dated)",
-        f"published figures: {len(figures)} rows; phase-5 pôles with members figures {with_figure(('members',))}/{n}, "
+        f"published figures: {len(figures)} rows; phase-{latest} pôles with members figures "
+        f"{with_figure(('members',))}/{n}, "
         f"projects {with_figure(('projects_labelled', 'projects_funded'))}/{n}, "
         f"funding or budget {with_figure(('public_funding_eur', 'projects_rd_budget_eur'))}/{n}",
     ]

@@ -26,7 +26,7 @@ import pandas as pd
 from mapapp.data.identifiers import compact
 from mapapp.data.schema import empty_frame, field_names
 from mapapp.data.store import Store
-from mapapp.ingest.connectors import new_result, with_projects
+from mapapp.ingest.connector_result import new_result, with_projects
 from mapapp.ingest.french import parse_date, parse_number
 from mapapp.ingest.matching import Records, match_records
 from mapapp.ingest.problems import ImportProblem

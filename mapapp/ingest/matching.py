@@ -34,7 +34,7 @@ import pandas as pd
 
 from mapapp.data.cache import cached
 from mapapp.data.identifiers import PROBLEMS, IdentifierIndex, compact, identifier_rows
-from mapapp.data.labels import LABEL_STATUSES, PHASE_START
+from mapapp.data.labels import LABEL_STATUSES, phase_starts
 from mapapp.data.store import Store
 from mapapp.ingest.problems import ImportProblem
 from mapapp.ingest.readers import read_csv
@@ -135,6 +135,7 @@ def labelled_life(store: Store) -> dict[str, list[tuple[str, str]]]:
 
     def build(store: Store) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
+        starts = phase_starts(store.labels)
         labels = store.labels.sort_values(["cluster_id", "date"], kind="stable")
         for cid, events in labels.groupby("cluster_id", sort=False):
             rows = list(zip(events["date"], events["phase"], events["status"], strict=True))
@@ -142,7 +143,7 @@ def labelled_life(store: Store) -> dict[str, list[tuple[str, str]]]:
             for i, (when, phase, status) in enumerate(rows):
                 if status not in LABEL_STATUSES:
                     continue
-                ends = [PHASE_START.get(int(phase) + 1, "9999-12-31")]
+                ends = [starts.get(int(phase) + 1, "9999-12-31")]
                 if i + 1 < len(rows):
                     ends.append(rows[i + 1][0])
                 periods.append((when, min(ends)))

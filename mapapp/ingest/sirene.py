@@ -34,7 +34,7 @@ import pyarrow.csv as pcsv
 
 from mapapp.data.identifiers import IdentifierIndex, identifier_rows, place_offices, siret_problem
 from mapapp.data.store import Store
-from mapapp.ingest.connectors import ConnectorResult, new_result
+from mapapp.ingest.connector_result import ConnectorResult, new_result
 from mapapp.ingest.problems import ImportProblem
 from mapapp.ingest.readers import sniff_separator
 

@@ -25,7 +25,8 @@ from open_data_files import (
 
 from mapapp import create_app
 from mapapp.config import Config
-from mapapp.data import query
+from mapapp.data import coverage, query
+from mapapp.data.query import vocabulary
 from mapapp.data.store import load_store
 from mapapp.ui.profile import profile_panel
 
@@ -76,7 +77,7 @@ def shown(component) -> list[str]:
 
 
 def regional_funding(store) -> pd.Series:
-    return query.region_coverage(store, query.Filters()).set_index("code")["funding_eur"]
+    return coverage.region_coverage(store, query.Filters()).set_index("code")["funding_eur"]
 
 
 def test_cordis_and_kohesio_reach_profiles_api_and_region_totals(env, tmp_path):
@@ -130,7 +131,7 @@ def test_cordis_and_kohesio_reach_profiles_api_and_region_totals(env, tmp_path):
     }
     assert profile["funding"]["total_eur"] == pytest.approx(210000.5)
     assert profile["funding"]["sample"] is False and profile["projects"]["sample"] is False
-    panel = shown(profile_panel("fr", profile))  # the profile as the page shows it
+    panel = shown(profile_panel("fr", profile, vocabulary(after).phases))  # as the page shows it
     assert "Projets européens (CORDIS) (1)" in panel and "FEDER (Kohesio) (1)" in panel
     assert "https://cordis.europa.eu/project/id/950001" in panel and "150\u202f000\u202f€" in panel
 

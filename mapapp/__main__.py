@@ -99,7 +99,9 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         except NothingToRollBack as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"rolled back: now {backend.describe()}")
+        earlier = backend.history()[1:]
+        further = f"{len(earlier)} more rollback(s) possible, down to {earlier[-1]}" if earlier else "none further"
+        print(f"rolled back: now {backend.describe()}; {further}")
         return 0
     if not args.kind or not args.file:
         print("error: give a table and a file (import members FILE), or --rollback", file=sys.stderr)
@@ -180,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mapapp.data.schema import DataValidationError
+    from mapapp.storage import StoreError
+
     args = build_parser().parse_args(argv)
     if args.command == "export":
         default = "geojson" if args.table == "clusters" else "csv"
@@ -191,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
-    return args.run(args, Config.from_env())
+    try:
+        return args.run(args, Config.from_env())
+    except (StoreError, DataValidationError) as exc:  # the store, not the user's input: say what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

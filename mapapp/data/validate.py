@@ -15,6 +15,7 @@ from mapapp.data.figures import MEMBER_KINDS, states_value
 from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import SEAT_PRECISIONS, Store, load_store
+from mapapp.storage import StoreError
 
 DIRECTORY_FILES = {
     "themes": "themes.csv",
@@ -285,6 +286,9 @@ def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> V
         store = load_store(geodata_dir, data_dir, database_url)
     except DataValidationError as exc:
         report.errors += exc.errors
+        return report
+    except StoreError as exc:  # missing, broken or empty: invalid, whatever the directory says
+        report.errors.append(DataError("activity store", None, "(store)", str(exc)))
         return report
     report.errors += referential_errors(store)
     report.errors += content_errors(store)

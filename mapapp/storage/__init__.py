@@ -10,7 +10,14 @@ directory CSV) — and offer the same operations:
 - `writer()`: a context manager serialised with every other writer; its `commit(tables, note)`
   replaces the given tables in one atomic step; leaving the block by an exception (or being
   killed) writes nothing;
-- `rollback()`: back to the state before the last import.
+- `rollback()`: back to the state before the last import — never further than the last
+  `KEEP_VERSIONS` versions kept: older ones are pruned, and a rollback to one of them is refused
+  (`NothingToRollBack`) rather than reaching a version that is not there;
+- `history()`: the versions a rollback can reach, the current one first.
+
+Reading a store that is not there or not whole (a missing data directory, a version named by the
+pointer but absent, an unreadable file) raises `StoreError` with what to do: never empty tables
+that a server would serve and the next import would make permanent.
 
 `open_backend(data_dir, database_url)` picks one: PostGIS when a `postgresql://` URL is given
 (`MAPAPP_DATABASE_URL`), else the files of `data_dir` (`MAPAPP_DATA_DIR`). See `files.py` and
@@ -29,6 +36,8 @@ import pandas as pd
 from mapapp.data.schema import empty_frame, field_names, schema, with_optional_columns
 
 TABLES = ("clusters", "members", "projects", "funding")
+# Versions kept for `--rollback` (the current one included); older ones are pruned at each import.
+KEEP_VERSIONS = 5
 # Rows with the same key are the same row: an import updates them instead of adding a duplicate.
 KEYS: dict[str, tuple[str, ...]] = {
     "clusters": ("id",),
@@ -39,7 +48,13 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 
 class NothingToRollBack(Exception):
-    """The store is at its base version: there is no earlier import to go back to."""
+    """There is no earlier version to go back to: the store is at its base version, or at the
+    oldest version kept."""
+
+
+class StoreError(Exception):
+    """The store cannot be read as a whole: its directory is missing, a version it names is gone,
+    a file is unreadable, or it holds no activity data. The message says where and what to do."""
 
 
 class StoreChanged(Exception):
@@ -61,6 +76,8 @@ class Backend(Protocol):
     def writer(self) -> AbstractContextManager[Writer]: ...
 
     def rollback(self) -> str: ...
+
+    def history(self) -> list[str]: ...
 
     def describe(self) -> str: ...
 

@@ -41,6 +41,7 @@ def create_app(config: Config | None = None):
     from mapapp.logs import configure_logging, log_requests
     from mapapp.serving import configure_compression, configure_security_headers
     from mapapp.ui import table
+    from mapapp.ui.inputs import guard_callbacks
     from mapapp.ui.layout import page_layout, register_callbacks
     from mapapp.ui.state import args_from_url, parse_view_state
 
@@ -123,4 +124,5 @@ def create_app(config: Config | None = None):
 
     app.layout = serve_layout
     register_callbacks(app, loader.get)
+    guard_callbacks(app, loader.get)
     return app

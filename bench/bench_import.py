@@ -28,7 +28,7 @@ import pandas as pd
 
 from mapapp.config import DEFAULT_GEODATA_DIR, Config
 from mapapp.geo.layers import read_layer
-from mapapp.testing import PostgresServer, pg_bin
+from mapapp.testing import PostgresServer, pg_bin, run_measured
 
 REPO = Path(__file__).resolve().parent.parent
 CATEGORIES = ("PME", "ETI", "Grande entreprise", "Laboratoire", "Université", "Autre")
@@ -60,7 +60,7 @@ def members_frame(rows: int, seed: int = 7, first: int = 0) -> pd.DataFrame:
     )
 
 
-def members_csv_of_size(path: Path, megabytes: float, chunk: int = 500_000) -> int:
+def members_csv_of_size(path: Path, megabytes: float, chunk: int = 100_000) -> int:
     """A cp1252 `;` members CSV of about `megabytes` MB (written chunk by chunk); its row count."""
     rows = 0
     with open(path, "wb") as fh:
@@ -76,23 +76,15 @@ def members_csv_of_size(path: Path, megabytes: float, chunk: int = 500_000) -> i
 
 def peak_import_memory(path: Path, data_dir: Path, code_dir: Path = REPO) -> tuple[int, float, int]:
     """Max RSS (bytes) and wall time of `python -m mapapp import members FILE --replace` run from
-    `code_dir` (its own `mapapp` package first on the path), and its exit code. The child's own
-    peak comes from wait4's rusage, so nothing is sampled and nothing is missed."""
+    `code_dir` (its own `mapapp` package first on the path), and its exit code."""
     env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir), "MAPAPP_DATABASE_URL": "", "PYTHONPATH": str(code_dir)}
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mapapp", "import", "members", str(path), "--replace"],
-        cwd=code_dir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    code, stderr, peak = run_measured(
+        [sys.executable, "-m", "mapapp", "import", "members", str(path), "--replace"], env=env, cwd=code_dir
     )
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        print(stderr[-2000:].decode(errors="replace"), file=sys.stderr)
-    return usage.ru_maxrss * 1024, time.perf_counter() - started, proc.returncode
+    if code != 0:
+        print(stderr[-2000:], file=sys.stderr)
+    return peak, time.perf_counter() - started, code
 
 
 def memory_bench(megabytes: float, code_dir: Path) -> None:
@@ -107,7 +99,8 @@ def memory_bench(megabytes: float, code_dir: Path) -> None:
         commit = subprocess.run(
             ["git", "-C", str(code_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
-        print("| code | file | rows | peak RSS | × file | wall time | exit |\n| --- | --- | --- | --- | --- | --- | --- |")
+        print("| code | file | rows | peak RSS | × file | wall time | exit |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         print(
             f"| {commit or code_dir} | {size / 1e6:,.0f} MB | {rows:,} | {peak / 1e6:,.0f} MB | "
             f"{peak / size:.1f}× | {seconds:,.0f} s | {code} |"

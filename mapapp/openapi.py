@@ -414,7 +414,8 @@ def _parameters(store: Store) -> dict:
             "name": name,
             "in": "query",
             "required": False,
-            "description": description + " Several values: repeat the parameter or separate with commas.",
+            "description": description
+            + " Several values: repeat the parameter or separate with commas; an empty value is ignored.",
             "style": "form",
             "explode": True,
             "schema": {"type": "array", "items": items},
@@ -422,21 +423,22 @@ def _parameters(store: Store) -> dict:
         }
 
     return {
+        # "" in the enums: `theme=` or `region=` (an emptied form field) means no constraint.
         "theme": multi(
             "theme",
-            {"type": "string", "enum": themes},
+            {"type": "string", "enum": [*themes, ""]},
             "Pôles with one of these themes.",
             list(example["theme_list"][:1]),
         ),
         "phase": multi(
             "phase",
-            {"type": "integer", "enum": list(PHASES)},
+            {"type": ["integer", "string"], "enum": [*PHASES, ""]},
             "Pôles that held a label in one of these phases (1: 2005-2008 … 5: 2023-2026).",
             list(example["phases"][-1:]),
         ),
         "region": multi(
             "region",
-            {"type": "string", "enum": regions},
+            {"type": "string", "enum": [*regions, ""]},
             "Pôles active in one of these regions (INSEE region code).",
             list(example["region_list"][:1]),
         ),
@@ -487,6 +489,7 @@ def _parameters(store: Store) -> dict:
                 "items": {"type": "string", "enum": regions},
                 "minItems": coverage.MIN_COMPARED,
                 "maxItems": coverage.MAX_COMPARED,
+                "uniqueItems": True,  # the server refuses a region named twice
             },
             "example": regions[-coverage.MIN_COMPARED :],
         },
@@ -498,9 +501,9 @@ def _parameters(store: Store) -> dict:
                 "Region layer: `regions`, the 18 current regions, or `regions_2015`, the 27 regions in force"
                 " before 2016 (to read phases 1-3 against the map of the time). On `regions_2015` members and"
                 " seats are placed by their commune's département, and a pôle is active in an old region when"
-                " the old region lies inside one of its (current) regions of activity."
+                " the old region lies inside one of its (current) regions of activity. Empty: `regions`."
             ),
-            "schema": {"type": "string", "enum": list(coverage.REGION_LAYERS), "default": "regions"},
+            "schema": {"type": "string", "enum": [*coverage.REGION_LAYERS, ""], "default": "regions"},
             "example": "regions_2015",
         },
         "layer": {

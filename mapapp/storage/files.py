@@ -49,7 +49,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mapapp.geo.build import geoparquet_bytes
+from mapapp.geo.build import geoparquet_bytes, plain_text_columns
 from mapapp.storage import KEEP_VERSIONS, TABLES, NothingToRollBack, StoreChanged, StoreError, empty_table
 
 BASE = "base"
@@ -80,8 +80,14 @@ def table_bytes(table: str, frame: pd.DataFrame) -> bytes:
         return geoparquet_bytes(gpd.GeoDataFrame(frame, geometry="geometry"))
     import io
 
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=False)
     buf = io.BytesIO()
-    pd.DataFrame(frame).to_parquet(buf, index=False, compression="zstd")
+    pq.write_table(
+        table.replace_schema_metadata(plain_text_columns(dict(table.schema.metadata))), buf, compression="zstd"
+    )
     return buf.getvalue()
 
 

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,18 +17,8 @@ import requests
 from test_store import CLUSTER, members_csv, run
 
 from mapapp.data import store as store_module
+from mapapp.testing import poll
 from tests.conftest import LiveServer
-
-
-def poll(predicate, seconds: float = 120):
-    """The first truthy `predicate()`; fails after `seconds` (a deadline, not a timing assertion)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"still false after {seconds} s: {predicate}")
 
 
 def files_env(data_dir: Path) -> SimpleNamespace:

@@ -1,8 +1,10 @@
 """Import benchmarks (issue 6): throughput of `python -m mapapp import members` for 100k rows from
 CSV (Windows-1252, `;`, French formats) and from XLSX, into the embedded store and into PostGIS;
-then app start and `/api/clusters` latency on the 100x data, embedded vs PostGIS.
+then app start and `/api/clusters` latency on the 100x data, embedded vs PostGIS. With
+`--memory-mb N` (issue 13), instead: the peak memory (max RSS) of importing an N MB members CSV.
 
     python bench/bench_import.py [--rows 100000] [--no-postgis]
+    python bench/bench_import.py --memory-mb 200 [--code DIR]   # DIR: another checkout's code
 
 Every import is the real CLI in a subprocess, into a private copy of the sample data folder (the
 repository is never written). PostGIS runs on Debian's PostgreSQL started in a temporary folder
@@ -26,15 +28,16 @@ import pandas as pd
 
 from mapapp.config import DEFAULT_GEODATA_DIR, Config
 from mapapp.geo.layers import read_layer
-from mapapp.testing import PostgresServer, pg_bin
+from mapapp.testing import PostgresServer, pg_bin, run_measured
 
 REPO = Path(__file__).resolve().parent.parent
 CATEGORIES = ("PME", "ETI", "Grande entreprise", "Laboratoire", "Université", "Autre")
 
 
-def members_frame(rows: int, seed: int = 7) -> pd.DataFrame:
+def members_frame(rows: int, seed: int = 7, first: int = 0) -> pd.DataFrame:
     """`rows` fictitious members of real pôles in real communes, half located by INSEE code and
-    half by commune name + postcode-like département, as offices' files mix them."""
+    half by commune name + postcode-like département, as offices' files mix them; names are
+    numbered from `first`, so frames written one after the other make one file without duplicates."""
     rng = np.random.default_rng(seed)
     clusters = pd.read_csv(DEFAULT_GEODATA_DIR / "clusters.csv", dtype=str, keep_default_na=False)["name"]
     communes = read_layer(DEFAULT_GEODATA_DIR, "communes")
@@ -44,7 +47,7 @@ def members_frame(rows: int, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Pôle": rng.choice(clusters.to_numpy(), rows),
-            "Raison sociale": [f"Membre d'exemple {i:06d}" for i in range(rows)],
+            "Raison sociale": [f"Membre d'exemple {i:07d}" for i in range(first, first + rows)],
             "Catégorie": rng.choice(CATEGORIES, rows),
             "Code INSEE": np.where(by_code, picked["code"].to_numpy(), ""),
             "Commune": np.where(by_code, "", picked["name"].to_numpy()),
@@ -55,6 +58,55 @@ def members_frame(rows: int, seed: int = 7) -> pd.DataFrame:
             ],
         }
     )
+
+
+def members_csv_of_size(path: Path, megabytes: float, chunk: int = 100_000) -> int:
+    """A cp1252 `;` members CSV of about `megabytes` MB (written chunk by chunk); its row count."""
+    rows = 0
+    with open(path, "wb") as fh:
+        while fh.tell() < megabytes * 1e6:
+            frame = members_frame(chunk, seed=rows, first=rows)
+            # Ids given, as a directory export has them: millions of ids made from the rows'
+            # content (10 hex digits) would collide, and the import refuse the file.
+            frame.insert(0, "Identifiant membre", [f"M{i:07d}" for i in range(rows, rows + chunk)])
+            fh.write(frame.to_csv(sep=";", index=False, header=rows == 0).encode("cp1252"))
+            rows += chunk
+    return rows
+
+
+def peak_import_memory(path: Path, data_dir: Path, code_dir: Path = REPO) -> tuple[int, float, int]:
+    """Max RSS (bytes) and wall time of `python -m mapapp import members FILE --replace` run from
+    `code_dir` (its own `mapapp` package first on the path), and its exit code."""
+    env = {**os.environ, "MAPAPP_DATA_DIR": str(data_dir), "MAPAPP_DATABASE_URL": "", "PYTHONPATH": str(code_dir)}
+    started = time.perf_counter()
+    code, stderr, peak = run_measured(
+        [sys.executable, "-m", "mapapp", "import", "members", str(path), "--replace"], env=env, cwd=code_dir
+    )
+    if code != 0:
+        print(stderr[-2000:], file=sys.stderr)
+    return peak, time.perf_counter() - started, code
+
+
+def memory_bench(megabytes: float, code_dir: Path) -> None:
+    work = Path(tempfile.mkdtemp(prefix="mapapp-bench-memory-"))
+    try:
+        path = work / "membres.csv"
+        rows = members_csv_of_size(path, megabytes)
+        size = path.stat().st_size
+        data_dir = work / "data"
+        shutil.copytree(DEFAULT_GEODATA_DIR / "sample", data_dir)
+        peak, seconds, code = peak_import_memory(path, data_dir, code_dir)
+        commit = subprocess.run(
+            ["git", "-C", str(code_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        print("| code | file | rows | peak RSS | × file | wall time | exit |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print(
+            f"| {commit or code_dir} | {size / 1e6:,.0f} MB | {rows:,} | {peak / 1e6:,.0f} MB | "
+            f"{peak / size:.1f}× | {seconds:,.0f} s | {code} |"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def timed_import(path: Path, data_dir: Path, database_url: str = "") -> float:
@@ -93,7 +145,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-postgis", action="store_true")
     parser.add_argument("--x100", default="/tmp/x100", help="a build-sample --scale 100 folder (built if missing)")
+    parser.add_argument("--memory-mb", type=float, help="only measure the peak memory of importing a CSV this big")
+    parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose mapapp runs the import")
     args = parser.parse_args()
+    if args.memory_mb:
+        memory_bench(args.memory_mb, args.code.resolve())
+        return
     work = Path(tempfile.mkdtemp(prefix="mapapp-bench-import-"))
     frame = members_frame(args.rows)
     csv_path, xlsx_path = work / "membres.csv", work / "membres.xlsx"

@@ -42,6 +42,7 @@ def create_app(config: Config | None = None):
     from mapapp.logs import configure_logging, log_requests
     from mapapp.serving import configure_compression, configure_security_headers
     from mapapp.ui import table
+    from mapapp.ui.inputs import guard_callbacks
     from mapapp.ui.layout import page_layout, register_callbacks
 
     class MapDash(dash.Dash):
@@ -77,11 +78,16 @@ def create_app(config: Config | None = None):
             main = [r for r in module._js_dist if r.get("relative_package_path", "").endswith(".min.js")]
             return self._collect_and_register_resources(main)[0]
 
+    def prepare(store) -> None:
+        # Build the per-store tables (search keys, coverage, classes) before the store is served,
+        # not on a visitor's click.
+        classes.classify(coverage.region_coverage(store, query.Filters()).set_index("code")["members"])
+
     config = config or Config.from_env()
     configure_logging(config.log_format, config.log_level)
     # The store is re-read when an import publishes a new version: no restart needed.
-    loader = StoreLoader(config.geodata_dir, config.data_dir, config.database_url)
-    store = loader.get()
+    loader = StoreLoader(config.geodata_dir, config.data_dir, config.database_url, prepare=prepare)
+    loader.get()
     app = MapDash(
         __name__,
         title="Carte des pôles de compétitivité",
@@ -92,8 +98,6 @@ def create_app(config: Config | None = None):
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    # Build the per-store tables (search keys, coverage, classes) now, not on a visitor's click.
-    classes.classify(coverage.region_coverage(store, query.Filters()).set_index("code")["members"])
     app.server.config["MAPAPP_STORE_LOADER"] = loader
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
@@ -120,4 +124,5 @@ def create_app(config: Config | None = None):
 
     app.layout = serve_layout
     register_callbacks(app, loader.get)
+    guard_callbacks(app, loader.get)
     return app

@@ -82,6 +82,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 
 
 def _import(args: argparse.Namespace, config: Config) -> int:
+    import pyarrow as pa
+
     from mapapp.data.store import load_store
     from mapapp.ingest import read_import
     from mapapp.ingest.apply import apply_import
@@ -89,6 +91,9 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     from mapapp.ingest.matching import write_review
     from mapapp.storage import NothingToRollBack, StoreChanged, open_backend
 
+    # Arrow's default pool (jemalloc) keeps what it frees for later: an import of millions of rows,
+    # which holds its text as Arrow strings, peaks lower with the system allocator.
+    pa.set_memory_pool(pa.system_memory_pool())
     backend = open_backend(config.data_dir, config.database_url)
     if args.rollback:
         if args.kind or args.file:
@@ -99,7 +104,9 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         except NothingToRollBack as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"rolled back: now {backend.describe()}")
+        earlier = backend.history()[1:]
+        further = f"{len(earlier)} more rollback(s) possible, down to {earlier[-1]}" if earlier else "none further"
+        print(f"rolled back: now {backend.describe()}; {further}")
         return 0
     if not args.kind or not args.file:
         print("error: give a table and a file (import members FILE), or --rollback", file=sys.stderr)
@@ -121,7 +128,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         write_review(Path(args.review), result.review_rows())
     if result.errors:
         print(result.report(), file=sys.stderr)
-        print(f"nothing written: {len(result.errors)} error(s)", file=sys.stderr)
+        print(f"nothing written: {result.error_count:,} error(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
     if connector and result.empty:
         print(result.report())
@@ -131,10 +138,6 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         plan = apply_import(backend, result, args.mode, dry_run=args.dry_run, expected_version=store.version)
     except StoreChanged as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if plan.errors:
-        print(plan.report(), file=sys.stderr)
-        print(f"nothing written: {len(plan.errors)} error(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(result.report())
     print(plan.report())
@@ -212,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mapapp.data.schema import DataValidationError
+    from mapapp.storage import StoreError
+
     args = build_parser().parse_args(argv)
     if args.command == "export":
         default = "geojson" if args.table == "clusters" else "csv"
@@ -223,7 +229,16 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
-    return args.run(args, Config.from_env())
+    try:
+        config = Config.from_env()
+    except ValueError as exc:  # a setting the app cannot use: the message names the variable
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return args.run(args, config)
+    except (StoreError, DataValidationError) as exc:  # the store, not the user's input: say what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

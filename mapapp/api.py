@@ -73,8 +73,16 @@ def create_blueprint(web_dir: Path) -> Blueprint:
 
     @bp.get("/healthz")
     def healthz():
-        store = _store()
-        return jsonify(status="ok", clusters=len(store.clusters), regions=len(store.regions))
+        """200 while a store is served. `status` is "degraded" when a newer store could not be
+        loaded (broken, empty, database down): the last good one is still served, and `problem`
+        says what is wrong. Not a 5xx: a restarted instance would have no good store to serve."""
+        loader = current_app.config["MAPAPP_STORE_LOADER"]
+        store = loader.get()
+        body = {"status": "ok", "version": store.version, "clusters": len(store.clusters)}
+        body["regions"] = len(store.regions)
+        if loader.problem:
+            body.update(status="degraded", problem=loader.problem)
+        return jsonify(body)
 
     @bp.get("/api/clusters")
     def clusters():

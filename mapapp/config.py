@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_GEODATA_DIR = REPO_DIR / "geodata"
+# scheme://host[:port], a `*.` subdomain wildcard and a `*` port allowed (CSP host-sources)
+_ORIGIN = re.compile(r"https?://(\*\.)?([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?/?")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,15 @@ class Config:
     frame_ancestors: tuple[str, ...] = ()
     log_format: str = "json"
     log_level: str = "INFO"
+
+    def __post_init__(self):
+        # Origins only: a `;`, a quote or a keyword would be read as more Content-Security-Policy.
+        for origin in self.frame_ancestors:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"MAPAPP_FRAME_ANCESTORS: {origin[:80]!r} is not an origin like https://www.example.gouv.fr "
+                    "(scheme://host[:port]); separate several with spaces or commas"
+                )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:

@@ -464,8 +464,20 @@ def _schemas(store: Store) -> dict:
         "ClusterProfile": _profile_schema(store),
         "RegionRow": _region_row_schema(store),
         **_region_schemas(),
-        "Health": _object({"status": {"const": "ok"}, "clusters": _INTEGER, "regions": _INTEGER}),
+        "Health": _health_schema(),
     }
+
+
+def _health_schema() -> dict:
+    health = _object(
+        {"status": {"enum": ["ok", "degraded"]}, "version": _STRING, "clusters": _INTEGER, "regions": _INTEGER},
+        "`degraded`: a newer store could not be loaded (broken, empty, database down); the last good one is "
+        "still served and `problem` says what is wrong.",
+    )
+    health["properties"]["problem"] = _object(
+        {"error": _STRING, "failed_version": _NULLABLE_STRING, "serving_version": _STRING, "since": _STRING}
+    )
+    return health
 
 
 def _parameters(store: Store) -> dict:
@@ -518,6 +530,7 @@ def _parameters(store: Store) -> dict:
                 "items": {"type": "string", "enum": regions},
                 "minItems": MIN_COMPARED,
                 "maxItems": MAX_COMPARED,
+                "uniqueItems": True,  # the server refuses a region named twice
             },
             "example": regions[-MIN_COMPARED:],
         },

@@ -75,6 +75,14 @@ def configure_compression(server: Flask) -> None:
         COMPRESS_CACHE_KEY=_cache_key,
         COMPRESS_CACHE_BACKEND=lambda: cache,
     )
+
+    @server.after_request  # registered before Compress, so it runs after it
+    def one_date(response):
+        # The HTTP server (gunicorn, Werkzeug) sends the Date header; the one that
+        # `make_conditional` adds (flask-compress, API revalidation) would be a second.
+        response.headers.pop("Date", None)
+        return response
+
     Compress(server)
 
     @server.after_request  # registered after Compress, so it runs before it

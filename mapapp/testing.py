@@ -88,3 +88,40 @@ class PostgresServer:
             timeout=60,
         )
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_measured(args: list[str], env: dict | None = None, cwd=None, timeout: float = 1800) -> tuple[int, str, int]:
+    """Run `args`; its exit code, its stderr (text) and its peak memory (max RSS, bytes). The peak
+    is the child's own, from wait4's rusage: nothing sampled, nothing missed."""
+    import threading
+    import time
+
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+        time.sleep(0.05)
+    reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, b"".join(chunks).decode(errors="replace"), usage.ru_maxrss * 1024
+
+
+def poll(predicate, seconds: float = 120):
+    """The first truthy `predicate()`, asked every 50 ms; AssertionError after `seconds` (a
+    deadline for something that must happen, not a timing assertion)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"still false after {seconds} s: {predicate}")

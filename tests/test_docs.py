@@ -50,20 +50,55 @@ def test_procfile_serves_the_wsgi_app_on_port():
 
 
 def test_every_third_party_import_of_the_app_is_a_declared_dependency():
+    """An import is a dependency; one in a `try: … except ImportError` is optional, and must be in
+    an extra instead (frictionless, for `validate` only)."""
     import ast
     import sys
     import tomllib
 
-    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    names = {re.split(r"[<>=\[; ]", d, maxsplit=1)[0].lower().replace("-", "_") for d in declared}
-    imported = set()
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+    def names(requirements) -> set[str]:
+        return {re.split(r"[<>=\[; ]", d, maxsplit=1)[0].lower().replace("-", "_") for d in requirements}
+
+    declared = names(project["dependencies"])
+    extras = names(d for ds in project["optional-dependencies"].values() for d in ds)
+    imported, optional = set(), set()
     for path in (REPO / "mapapp").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        guarded = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.Try)
+            and any(isinstance(h.type, ast.Name) and h.type.id == "ImportError" for h in block.handlers)
+            for statement in block.body
+            for node in ast.walk(statement)
+        }
+        for node in ast.walk(tree):
+            modules = []
             if isinstance(node, ast.Import):
-                imported |= {alias.name.split(".")[0] for alias in node.names}
+                modules = [alias.name.split(".")[0] for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                imported.add(node.module.split(".")[0])
-    third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("mapapp", "__future__")}
+                modules = [node.module.split(".")[0]]
+            (optional if id(node) in guarded else imported).update(modules)
+
+    def third_party(modules: set[str]) -> set[str]:
+        return {m for m in modules if m not in sys.stdlib_module_names and m not in ("mapapp", "__future__")}
+
     import_names = {"psycopg": "psycopg", "yaml": "pyyaml", "stdnum": "python_stdnum"}
-    missing = {m for m in third_party if import_names.get(m, m).lower() not in names}
+    missing = {m for m in third_party(imported) if import_names.get(m, m).lower() not in declared}
     assert missing == set(), f"imported by mapapp/ but not in pyproject.toml's dependencies: {missing}"
+    assert third_party(optional) <= extras, "optional imports belong to an extra"
+
+
+def test_the_server_does_not_load_frictionless():
+    """frictionless and what it pulls (petl, simpleeval, typer…) stay out of the serving path."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mapapp import create_app; create_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('frictionless', 'petl', 'simpleeval', 'typer')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr[-2000:]

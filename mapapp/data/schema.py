@@ -91,16 +91,21 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | series.astype("string").str.strip().eq("")
 
 
-def check_frame(frame: pd.DataFrame, table: str, file: str, first_line: int = 2) -> list[DataError]:
-    """Every schema violation in `frame` (row i is reported at line `first_line + i`)."""
+def check_frame(
+    frame: pd.DataFrame, table: str, file: str, first_line: int = 2, seen: dict[str, set] | None = None
+) -> list[DataError]:
+    """Every schema violation in `frame` (row i is reported at line `first_line + i`).
+
+    `seen`: for a table checked in chunks, the values of its unique fields in the chunks before
+    (updated here), so that a value repeated across chunks is reported too."""
     errors: list[DataError] = []
-    lines = pd.RangeIndex(first_line, first_line + len(frame))
 
     def report(mask: pd.Series, field: str, message) -> None:
-        for pos in mask.to_numpy().nonzero()[0]:
-            value = frame[field].iloc[pos]
+        positions = mask.to_numpy().nonzero()[0]
+        values = frame[field].iloc[positions].tolist()
+        for pos, value in zip(positions.tolist(), values, strict=True):
             text = message(value) if callable(message) else message
-            errors.append(DataError(file, int(lines[pos]), field, text))
+            errors.append(DataError(file, first_line + pos, field, text))
 
     expected = field_names(table)
     missing = [name for name in expected if name not in frame.columns]
@@ -161,7 +166,12 @@ def check_frame(frame: pd.DataFrame, table: str, file: str, first_line: int = 2)
                 lambda v, c=constraints: f"{v!r} is not one of {', '.join(c['enum'])}",
             )
         if constraints.get("unique"):
-            report(present & column.duplicated(keep="first"), name, lambda v: f"{v!r} is duplicated")
+            duplicated = column.duplicated(keep="first")
+            if seen is not None:
+                earlier = seen.setdefault(name, set())
+                duplicated |= column.map(earlier.__contains__).astype(bool)
+                earlier.update(column[present])
+            report(present & duplicated, name, lambda v: f"{v!r} is duplicated")
     return errors
 
 

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -169,14 +169,23 @@ def _checked(frame: pd.DataFrame, table: str, where: str) -> pd.DataFrame:
 
 
 def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Store:
-    """Read and check everything. Raises DataValidationError naming file, line and field.
+    """Read and check everything. Raises DataValidationError naming file, line and field, and
+    StoreError when the activity store is missing, broken or empty.
 
     Activity tables come from `mapapp.storage`: the versioned files of `data_dir`, or the
-    PostGIS database at `database_url`."""
-    from mapapp.storage import open_backend
+    PostGIS database at `database_url`. A store without a single member, project or funding
+    line is refused: it is a mistyped MAPAPP_DATA_DIR or a broken store, and serving it would
+    show the map without activity data and without a word."""
+    from mapapp.storage import StoreError, open_backend
 
     backend = open_backend(data_dir, database_url)
     version, tables = backend.read()
+    if not any(len(tables[table]) for table in ACTIVITY_TABLES):
+        holder = f"MAPAPP_DATA_DIR={data_dir}" if not database_url else f"the database or in MAPAPP_DATA_DIR={data_dir}"
+        raise StoreError(
+            f"no members, projects or funding in {holder} (version {version}): set MAPAPP_DATA_DIR to the folder "
+            f"of the activity tables, or fill it with `python -m mapapp build-sample -o {data_dir}`"
+        )
     where = data_dir if not database_url else "database"
     # Columns added to a schema after a version was written are read as empty.
     tables = {table: with_optional_columns(frame, table) for table, frame in tables.items()}
@@ -207,45 +216,128 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
 
 
 class StoreLoader:
-    """The current `Store`, reloaded only when the activity tables' version changes.
+    """The current `Store`, reloaded beside the one served when the activity tables' version changes.
 
-    `get()` costs one small read (files: the `CURRENT` pointer; PostGIS: one row) at most every
-    `check_every` seconds, so an app can call it on every request and pick up an import
-    without a restart:
+    `get()` never waits for a load once a store is served: it costs one small read (files: the
+    `CURRENT` pointer; PostGIS: one row) at most every `check_every` seconds, and when the version
+    changed it loads the new store in a thread while requests keep getting the old one; the new
+    store replaces it once loaded and prepared (`prepare(store)` builds its per-store tables), so
+    an app picks up an import without a restart and without a stall:
 
     >>> loader = StoreLoader(Path("geodata"), Path("geodata/sample"))  # doctest: +SKIP
     >>> store = loader.get()  # doctest: +SKIP
+
+    A load that fails (a broken or empty store, a database down) leaves the last good store
+    served, and `problem` says what is wrong (for `/healthz`) until the store served is current
+    again; the failed version is retried every `retry_every` seconds. Only the first load raises:
+    there is nothing to serve without it.
     """
 
-    def __init__(self, geodata_dir: Path, data_dir: Path, database_url: str = "", check_every: float = 1.0):
+    def __init__(
+        self,
+        geodata_dir: Path,
+        data_dir: Path,
+        database_url: str = "",
+        check_every: float = 1.0,
+        retry_every: float = 30.0,
+        prepare=None,
+    ):
         from mapapp.storage import open_backend
 
         self.geodata_dir, self.data_dir, self.database_url = geodata_dir, data_dir, database_url
         self.backend = open_backend(data_dir, database_url)
-        self.check_every = check_every
+        self.check_every, self.retry_every = check_every, retry_every
+        self.prepare = prepare
+        self.problem: dict | None = None  # what keeps the served store from being the current one
         self._store: Store | None = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one version check (or first load) at a time
+        self._loading: threading.Thread | None = None
+        self._failed: tuple[str, float] | None = None  # (version, monotonic time) of the last failed load
 
     def get(self) -> Store:
+        store = self._store
+        if store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = self._load(None)
+                    self._checked_at = time.monotonic()
+            return self._store
         now = time.monotonic()
-        if self._store is not None and now - self._checked_at < self.check_every:
-            return self._store
-        with self._lock:
+        if now - self._checked_at >= self.check_every and self._lock.acquire(blocking=False):
+            try:
+                self._checked_at = now
+                self._check(store, now)
+            finally:
+                self._lock.release()
+        return self._store
+
+    def loading(self) -> bool:
+        """A new store is being loaded beside the one served."""
+        return self._loading is not None and self._loading.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the load in progress, if any, to end (swapped in or failed)."""
+        thread = self._loading
+        if thread is not None:
+            thread.join(timeout)
+
+    def _check(self, store: Store, now: float) -> None:
+        if self.loading():
+            return
+        try:
             version = self.backend.version()
-            self._checked_at = now
-            if self._store is None or version != self._store.version:
-                started = time.perf_counter()
-                previous = self._store.version if self._store is not None else None
-                self._store = load_store(self.geodata_dir, self.data_dir, self.database_url)
-                LOG.info(
-                    "store loaded",
-                    extra={
-                        "version": self._store.version,
-                        "previous_version": previous,
-                        "clusters": len(self._store.clusters),
-                        "members": len(self._store.members),
-                        "seconds": round(time.perf_counter() - started, 2),
-                    },
-                )
-            return self._store
+        except Exception as exc:  # a database down, an unreadable pointer: keep serving, say so
+            self._fail(store, None, exc)
+            return
+        if version == store.version:
+            self.problem = self._failed = None  # e.g. a broken import rolled back
+            return
+        if self._failed and self._failed[0] == version and now - self._failed[1] < self.retry_every:
+            return
+        self._loading = threading.Thread(
+            target=self._reload, args=(store, version), name="mapapp-store-reload", daemon=True
+        )
+        self._loading.start()
+
+    def _reload(self, previous: Store, version: str) -> None:
+        try:
+            self._store = self._load(previous.version)
+        except Exception as exc:
+            self._fail(previous, version, exc)
+        else:
+            self.problem = self._failed = None
+
+    def _fail(self, served: Store, version: str | None, exc: Exception) -> None:
+        from mapapp.storage import StoreError
+
+        expected = isinstance(exc, StoreError | DataValidationError)
+        self._failed = (version, time.monotonic()) if version else None
+        self.problem = {
+            "error": str(exc)[:2000],
+            "failed_version": version,
+            "serving_version": served.version,
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        LOG.error(
+            "store reload failed: serving the last good store",
+            exc_info=not expected,
+            extra={"failed_version": version, "serving_version": served.version, "error": str(exc)[:2000]},
+        )
+
+    def _load(self, previous: str | None) -> Store:
+        started = time.perf_counter()
+        store = load_store(self.geodata_dir, self.data_dir, self.database_url)
+        if self.prepare is not None:
+            self.prepare(store)
+        LOG.info(
+            "store loaded",
+            extra={
+                "version": store.version,
+                "previous_version": previous,
+                "clusters": len(store.clusters),
+                "members": len(store.members),
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+        )
+        return store

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import frictionless
 import numpy as np
 import pandas as pd
 
@@ -16,6 +15,7 @@ from mapapp.data.identifiers import SCHEMES, clusters_without_identifiers
 from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import SEAT_PRECISIONS, Store, load_store
+from mapapp.storage import StoreError
 
 DIRECTORY_FILES = {
     "themes": "themes.csv",
@@ -52,11 +52,18 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _frictionless_errors(geodata_dir: Path) -> list[DataError]:
-    """The standard Table Schema check (types, constraints) of the hand-edited CSV files.
+def _frictionless_errors(geodata_dir: Path) -> list[DataError] | None:
+    """The standard Table Schema check (types, constraints) of the hand-edited CSV files; None
+    when frictionless is not installed (`pip install 'mapapp[validate]'`): it pulls petl,
+    simpleeval, typer and more that a server has no use for, and the app's own check — the one
+    every load runs — stands without it.
 
     Foreign keys are checked by `referential_errors`, which also knows the gazetteer.
     """
+    try:
+        import frictionless
+    except ImportError:
+        return None
     errors = []
     for table, name in DIRECTORY_FILES.items():
         if not (geodata_dir / name).exists() and table == "cluster_figures":
@@ -295,11 +302,15 @@ def coverage_lines(store: Store) -> list[str]:
 
 def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> ValidationReport:
     report = ValidationReport()
-    report.errors += _frictionless_errors(geodata_dir)
+    standard = _frictionless_errors(geodata_dir)
+    report.errors += standard or []
     try:
         store = load_store(geodata_dir, data_dir, database_url)
     except DataValidationError as exc:
         report.errors += exc.errors
+        return report
+    except StoreError as exc:  # missing, broken or empty: invalid, whatever the directory says
+        report.errors.append(DataError("activity store", None, "(store)", str(exc)))
         return report
     report.errors += referential_errors(store)
     report.errors += content_errors(store)
@@ -315,6 +326,7 @@ def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> V
         f"{len(store.funding)} funding lines ({int(store.members['sample'].sum()) if len(store.members) else 0} "
         "sample members)",
         *identifier_lines(store),
+        *([] if standard is not None else ["(frictionless not installed: its Table Schema check skipped)"]),
         "official counts:",
     ]
     return report

@@ -266,17 +266,31 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def plain_text_columns(metadata: dict) -> dict:
+    """Parquet schema metadata whose pandas part reads Arrow text columns back as Python objects,
+    the dtype of every table the app holds (an import works on Arrow text: `storage.conform`)."""
+    if b"pandas" in metadata:
+        pandas = json.loads(metadata[b"pandas"])
+        for column in pandas["columns"]:
+            if column.get("numpy_type") == "string":
+                column["numpy_type"] = "object"
+        metadata[b"pandas"] = json.dumps(pandas).encode()
+    return metadata
+
+
 def geoparquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
     """GeoParquet bytes that do not depend on the PROJ version at hand.
 
     geopandas writes the CRS as PROJJSON, whose wording changes with the PROJ database that
     happens to be loaded (pyproj's or pyogrio's). GeoParquet defines a missing `crs` as
-    OGC:CRS84 (longitude/latitude WGS84) — exactly our data — so the key is dropped.
+    OGC:CRS84 (longitude/latitude WGS84) — exactly our data — so the key is dropped. The Arrow
+    table is written once (geopandas' own conversion, the one `to_parquet` uses), so a table of
+    millions of rows is not written, read back and written again.
     """
-    first = io.BytesIO()
-    frame.to_parquet(first, index=False, write_covering_bbox=False)
-    table = pq.read_table(io.BytesIO(first.getvalue()))
-    metadata = dict(table.schema.metadata or {})
+    from geopandas.io.arrow import _geopandas_to_arrow  # to_parquet's own conversion (geopandas 1.x)
+
+    table = _geopandas_to_arrow(frame, index=False, write_covering_bbox=False)
+    metadata = plain_text_columns(dict(table.schema.metadata or {}))
     geo = json.loads(metadata[b"geo"])
     for column in geo["columns"].values():
         column.pop("crs", None)

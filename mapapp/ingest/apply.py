@@ -13,8 +13,9 @@ funder, year) for funding, id for clusters):
   badges vanish exactly where real data replaced them. Sample funding lines describe sample
   projects, so importing projects for a pôle also removes its sample funding lines.
 
-Nothing is written while the file has errors, nor by a dry run; `ImportPlan.report()` says what
-would be (or was) added, updated and removed, with a few keys of each.
+Nothing is written while the file has errors, nor by a dry run, nor when the file changes nothing
+(a version that changes nothing would only use up a rollback slot); `ImportPlan.report()` says
+what would be (or was) added, updated and removed, with a few keys of each.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 
-from mapapp.data.schema import check_frame
 from mapapp.ingest.result import ImportResult
-from mapapp.storage import KEYS, TABLES, Backend, StoreChanged, conform
+from mapapp.storage import COMPACT_TEXT, KEYS, TABLES, Backend, StoreChanged, conform
 
 MODES = ("merge", "replace")
 DIRECTORY_TABLES = ("clusters", "cluster_identifiers")  # laid over the directory: upserted, never sample
@@ -35,19 +38,20 @@ SHOWN_KEYS = 3
 
 @dataclass
 class TableChange:
-    """What an import does to one table, and the whole table after it."""
+    """What an import does to one table (the keys added, updated, removed, as Series: a million
+    of them stay Arrow strings), and the whole table after it."""
 
     table: str
-    added: list[str]
-    updated: list[str]
+    added: pd.Series
+    updated: pd.Series
     unchanged: int
-    removed: list[str]
+    removed: pd.Series
     frame: pd.DataFrame = field(repr=False)
 
     def summary(self) -> str:
-        def some(keys: list[str]) -> str:
+        def some(keys: pd.Series) -> str:
             more = f", … {len(keys) - SHOWN_KEYS} more" if len(keys) > SHOWN_KEYS else ""
-            return f" ({', '.join(keys[:SHOWN_KEYS])}{more})" if keys else ""
+            return f" ({', '.join(keys.iloc[:SHOWN_KEYS])}{more})" if len(keys) else ""
 
         return (
             f"{self.table}: {len(self.added)} added{some(self.added)}, "
@@ -64,12 +68,16 @@ class ImportPlan:
     file: str
     mode: str
     changes: dict[str, TableChange]
-    errors: list[str] = field(default_factory=list)
     version: str | None = None
+    dry_run: bool = False
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         return {table: change.frame for table, change in self.changes.items()}
+
+    @property
+    def changed(self) -> bool:
+        return any(len(c.added) or len(c.updated) or len(c.removed) for c in self.changes.values())
 
     def note(self) -> str:
         counts = "; ".join(
@@ -78,28 +86,42 @@ class ImportPlan:
         return f"import {self.kind} {self.file} ({self.mode}): {counts}"
 
     def report(self) -> str:
-        if self.errors:
-            return "\n".join(self.errors)
-        head = f"committed as version {self.version}" if self.version else "dry run: nothing written"
+        if self.version:
+            head = f"committed as version {self.version}"
+        elif self.dry_run:
+            head = "dry run: nothing written"
+        else:
+            head = "nothing to change: nothing written"
         return "\n".join([head, *(change.summary() for change in self.changes.values())])
 
 
 def row_keys(frame: pd.DataFrame, table: str) -> pd.Series:
     """The key of every row as text ("p-1/feder/2019" for funding)."""
     columns = KEYS[table]
-    keys = frame[columns[0]].astype(str)
+    keys = frame[columns[0]].astype(COMPACT_TEXT)
     for column in columns[1:]:
-        keys = keys + "/" + frame[column].astype(str)
+        keys = keys + "/" + frame[column].astype(COMPACT_TEXT).fillna("<NA>")
     return keys.reset_index(drop=True)
 
 
+def _within(keys: pd.Series, others: pd.Series) -> pd.Series:
+    """`keys.isin(others)` on the keys' Arrow strings: no Python object per key."""
+
+    def arrow(series: pd.Series) -> pa.Array:
+        array = pa.array(series)  # the Arrow strings themselves: a chunked array after a concat
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    found = pc.is_in(arrow(keys), value_set=arrow(others))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=keys.index, dtype=bool)
+
+
 def _signatures(frame: pd.DataFrame) -> pd.Series:
-    """One string per row holding every value, to tell an update from an unchanged row."""
-    text = pd.DataFrame(frame).astype(str)
-    signature = text.iloc[:, 0]
-    for column in text.columns[1:]:
-        signature = signature + "\x1f" + text[column]
-    return signature.reset_index(drop=True)
+    """One 64-bit hash per row of all its values, to tell an update from an unchanged row without
+    writing every row out as text (points hashed by their WKB)."""
+    frame = pd.DataFrame(frame)
+    if "geometry" in frame.columns:
+        frame = frame.assign(geometry=shapely.to_wkb(frame["geometry"].to_numpy(), hex=True))
+    return pd.Series(pd.util.hash_pandas_object(frame, index=False).to_numpy())
 
 
 def merge_table(
@@ -110,10 +132,10 @@ def merge_table(
     `cascade_clusters`: pôles whose sample rows go even though `incoming` has none of their rows
     (sample funding lines of pôles whose projects were imported)."""
     existing = existing.reset_index(drop=True)
-    incoming = conform(incoming, table)
-    existing = conform(existing, table) if len(existing) else incoming.iloc[0:0]
+    incoming = conform(incoming, table, compact=True)
+    existing = conform(existing, table, compact=True) if len(existing) else incoming.iloc[0:0]
     old_keys, new_keys = row_keys(existing, table), row_keys(incoming, table)
-    same_key = old_keys.isin(set(new_keys))
+    same_key = _within(old_keys, new_keys)
     if table in DIRECTORY_TABLES:
         gone = pd.Series(False, index=existing.index)
     else:
@@ -124,13 +146,13 @@ def merge_table(
         gone |= sample & existing["cluster_id"].isin(cascade_clusters)
     kept = existing[~(same_key | gone)]
 
-    matched = existing[same_key]
-    before = dict(zip(old_keys[same_key], _signatures(matched), strict=True))
-    after = _signatures(incoming)
-    known = new_keys.isin(set(old_keys))
-    updated = [k for k, sig in zip(new_keys[known], after[known], strict=True) if before.get(k) != sig]
-    added = new_keys[~known].tolist()
-    removed = old_keys[gone & ~same_key].tolist()
+    before = dict(zip(old_keys[same_key], _signatures(existing[same_key]), strict=True))
+    known = _within(new_keys, old_keys)
+    after = _signatures(incoming[known.to_numpy()])  # only rows that may be updates
+    changed = [before.get(k) != sig for k, sig in zip(new_keys[known], after, strict=True)]
+    updated = new_keys[known][changed]
+    added = new_keys[~known]
+    removed = old_keys[gone & ~same_key]
 
     if table == "members":
         crs = existing.crs if isinstance(existing, gpd.GeoDataFrame) and existing.crs else "EPSG:4326"
@@ -142,7 +164,10 @@ def merge_table(
 
 
 def plan_import(result: ImportResult, current: dict[str, pd.DataFrame], mode: str = "merge") -> ImportPlan:
-    """The changes `result` (a file read without errors) makes to the `current` tables."""
+    """The changes `result` (a file read without errors) makes to the `current` tables.
+
+    The tables after it need no second check: their kept rows were checked when the store was
+    loaded, the file's rows by `read_import`, and no key is in both."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     incoming = {result.kind: result.frame, **result.extra_frames}
@@ -155,13 +180,11 @@ def plan_import(result: ImportResult, current: dict[str, pd.DataFrame], mode: st
             change = merge_table(table, current[table], incoming[table], mode)
         elif table == "funding" and cascade:
             change = merge_table(table, current[table], current[table].iloc[0:0], mode, cascade)
-            if not change.removed:
+            if not len(change.removed):
                 continue
         else:
             continue
         plan.changes[table] = change
-        for error in check_frame(pd.DataFrame(change.frame), table, f"{table} after import"):
-            plan.errors.append(f"{result.file}: {error}")
     return plan
 
 
@@ -172,14 +195,16 @@ def apply_import(
     dry_run: bool = False,
     expected_version: str | None = None,
 ) -> ImportPlan:
-    """Plan the import against the store now and, unless `dry_run` or the plan has errors,
+    """Plan the import against the store now and, unless `dry_run` or it changes nothing,
     commit it in one atomic step. `expected_version`: the version `result` was read against
     (the store `read_import` validated with); StoreChanged if another import came in between."""
     if result.errors:
         raise ValueError("the file has errors: nothing to apply")
     if dry_run:
         _, tables = backend.read()
-        return plan_import(result, tables, mode)
+        plan = plan_import(result, tables, mode)
+        plan.dry_run = True
+        return plan
     with backend.writer() as writer:
         if expected_version is not None and writer.version != expected_version:
             raise StoreChanged(
@@ -187,6 +212,6 @@ def apply_import(
                 "run the import again"
             )
         plan = plan_import(result, writer.tables, mode)
-        if not plan.errors:
+        if plan.changed:
             plan.version = writer.commit(plan.tables, plan.note())
     return plan

@@ -31,9 +31,10 @@ from mapapp.ingest.columns import (
 from mapapp.ingest.french import is_blank, parse_date, parse_number, parse_year
 from mapapp.ingest.geocode import Gazetteer
 from mapapp.ingest.problems import ImportProblem
-from mapapp.ingest.readers import RawTable, read_table
+from mapapp.ingest.readers import RawTable, open_table
 from mapapp.ingest.result import ImportResult
 from mapapp.ingest.vocabulary import ClusterIndex, resolve_words, suggest
+from mapapp.storage import conform
 
 KINDS = ("clusters", "members", "projects", "funding")
 _LIST_SEPARATORS = r"\s*[;|]\s*"
@@ -182,56 +183,80 @@ def read_import(
     if kind not in KINDS:
         raise ValueError(f"unknown import {kind!r}; expected one of {', '.join(KINDS)}")
     path = Path(path)
-    raw = read_table(path, sheet)
-    empty = empty_frame(kind)
-    result = ImportResult(kind, raw.file, raw.fmt, empty, list(raw.problems), skipped=raw.skipped)
-    result.rows_read = len(raw.cells)
+    table = open_table(path, sheet)
+    result = ImportResult(kind, table.file, table.fmt, empty_frame(kind))
     if as_of is not None and pd.isna(pd.to_datetime(as_of, format="%Y-%m-%d", errors="coerce")):
-        result.errors.append(ImportProblem(raw.file, 1, 1, f'--as-of "{as_of}" is not a date YYYY-MM-DD'))
+        result.errors.append(ImportProblem(table.file, 1, 1, f'--as-of "{as_of}" is not a date YYYY-MM-DD'))
         return result
-    if not raw.headers:
-        result.errors.append(ImportProblem(raw.file, 1, 1, "no header row: the file is empty"))
+    if not table.headers:
+        result.add(table.problems or [ImportProblem(table.file, 1, 1, "no header row: the file is empty")])
         return result
 
     from mapapp.ingest import scdl
 
-    if kind == "funding" and scdl.is_scdl(raw.headers):
+    if kind == "funding" and scdl.is_scdl(table.headers):
+        raw = table.whole()  # grants are grouped into projects across rows: read as a whole
+        result.add(raw.problems)
+        result.skipped, result.rows_read = raw.skipped, len(raw.cells)
+        if not len(raw.cells):
+            return _no_rows(result, table)
         return scdl.read_scdl(raw, store, result, source, as_of)
 
-    fields, ignored = match_headers(kind, raw.headers)
-    result.columns = {f: raw.headers[c - 1] for f, c in fields.items()}
+    fields, ignored = match_headers(kind, table.headers)
+    result.columns = {f: table.headers[c - 1] for f, c in fields.items()}
     result.ignored_columns = ignored
     required, _ = IMPORT_FIELDS[kind]
     for name in required:
         if name not in fields:
             accepted = ", ".join(f'"{a}"' for a in COLUMN_ALIASES[name])
             result.errors.append(
-                ImportProblem(raw.file, 1, 1, f"missing required column {name} (accepted: {accepted})")
+                ImportProblem(table.file, 1, 1, f"missing required column {name} (accepted: {accepted})")
             )
     if kind == "members" and not any(f in fields for f in LOCATION_FIELDS):
         result.errors.append(
             ImportProblem(
-                raw.file, 1, 1, "no location column: add code INSEE, commune (+ code postal) or latitude/longitude"
+                table.file, 1, 1, "no location column: add code INSEE, commune (+ code postal) or latitude/longitude"
             )
         )
     if result.errors:
         return result
 
-    rows = Rows(raw, fields, kind)
-    frame, targets = BUILDERS[kind](rows, store, source, as_of)
-    result.frame = frame
-    result.errors.extend(rows.problems)
-    result.warnings.extend(rows.warnings)
-    result.errors.extend(schema_problems(frame, kind, rows, targets))
-    result.errors.sort(key=lambda p: (p.line, p.column))
+    # Chunk by chunk, so that a file of millions of rows never holds more than one chunk of raw
+    # cells; what is kept of each is its mapped rows (compact: text as Arrow strings) and its
+    # first problems.
+    frames, seen = [], {}
+    for raw in table.chunks():
+        problems = list(raw.problems)
+        if len(raw.cells):
+            rows = Rows(raw, fields, kind)
+            frame, targets = BUILDERS[kind](rows, store, source, as_of)
+            frames.append(conform(frame, kind, compact=True))
+            problems += rows.problems + schema_problems(frame, kind, rows, targets, seen)
+            result.add(warnings=rows.warnings)
+        result.add(sorted(problems, key=lambda p: (p.line, p.column)))
+    result.add(warnings=table.warnings)
+    result.skipped, result.rows_read = table.skipped, table.rows_read
+    if not result.rows_read:
+        return _no_rows(result, table)
+    result.frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return result
 
 
-def schema_problems(frame: pd.DataFrame, kind: str, rows: Rows, targets: dict[str, str]) -> list[ImportProblem]:
+def _no_rows(result: ImportResult, table) -> ImportResult:
+    """A file with a header and no data: an error, so nothing is written (not an empty version)."""
+    if not result.errors:
+        line = table.header_line + 1
+        result.add([ImportProblem(table.file, line, 1, "no data rows under the header: nothing to import")])
+    return result
+
+
+def schema_problems(
+    frame: pd.DataFrame, kind: str, rows: Rows, targets: dict[str, str], seen: dict[str, set] | None = None
+) -> list[ImportProblem]:
     """`check_frame` on the mapped rows, moved to the file's lines and columns; cells already
-    reported by the parsers are not reported twice."""
+    reported by the parsers are not reported twice. `seen`: unique values of earlier chunks."""
     problems = []
-    for error in check_frame(pd.DataFrame(frame), kind, rows.raw.file, first_line=0):
+    for error in check_frame(pd.DataFrame(frame), kind, rows.raw.file, first_line=0, seen=seen):
         pos = error.line
         if (pos, error.field) in rows.flagged:
             continue
@@ -470,7 +495,8 @@ def build_clusters(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFram
             "seat_commune_code": seat,
             "seat_commune_name": seat_name,
             "region_codes": region_codes,
-            "website": rows.text("website"),
+            # http(s) only, the schema's pattern; a scheme in capitals is still http(s)
+            "website": rows.text("website").str.replace(r"^(?i:https?)://", lambda m: m[0].lower(), regex=True),
             "merged_into": merged_into,
             "merged_date": rows.date("merged_date", "merged_date"),
             "renamed_date": rows.date("renamed_date", "renamed_date"),

@@ -389,7 +389,7 @@ def read_confirmations(path: Path, store: Store, as_of: str | None = None) -> Co
     """The confirmed rows of a review CSV (`decision` oui/yes/x/1): each names a pôle (`cluster_id`)
     and the identifiers the record revealed (PIC, VAT, SIREN), checked; bad rows are errors at
     their FILE:LINE:COLUMN."""
-    raw = read_csv(path)
+    raw = read_csv(path).whole()
     errors = list(raw.problems)
     columns = {h.strip().lower(): i + 1 for i, h in enumerate(raw.headers)}
     for needed in ("decision", "cluster_id", "record_name"):

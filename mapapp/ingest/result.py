@@ -9,6 +9,10 @@ import pandas as pd
 
 from mapapp.ingest.problems import ImportProblem
 
+# Problems kept and printed, of each kind; the others are counted ("… and 1,999,949 more"): a
+# file of two million bad rows must not take gigabytes to say so.
+MAX_LISTED = 100
+
 
 @dataclass
 class ImportResult:
@@ -21,8 +25,10 @@ class ImportResult:
         frame: one row per imported row, exactly the columns of `mapapp/data/schemas/<kind>.json`
             (members: a GeoDataFrame whose geometry is the commune's point). Rows with errors are
             still there, so a dry run can show them; write nothing while `errors` is not empty.
-        errors: every problem, in file order; each prints as `FILE:LINE:COLUMN: message`.
-        warnings: problems that do not block the import (an unknown partner left out, a column ignored).
+        errors: the problems, in file order; each prints as `FILE:LINE:COLUMN: message`. At most
+            MAX_LISTED are kept when added with `add`; `unlisted_errors` counts the others.
+        warnings: problems that do not block the import (an unknown partner left out, a column
+            ignored); the same cap, `unlisted_warnings`.
         skipped: rows left out on purpose, counted by reason (blank lines, SCDL grants to non-members).
         columns: input field -> the file header it was read from.
         ignored_columns: headers no field accepted.
@@ -41,10 +47,25 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     extra_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     rows_read: int = 0
+    unlisted_errors: int = 0
+    unlisted_warnings: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.unlisted_errors
+
+    def add(self, errors: list[ImportProblem] = (), warnings: list[ImportProblem] = ()) -> None:
+        """Problems in file order: the first MAX_LISTED of each kind are kept, the rest counted."""
+        room = max(MAX_LISTED - len(self.errors), 0)
+        self.errors.extend(errors[:room])
+        self.unlisted_errors += max(len(errors) - room, 0)
+        room = max(MAX_LISTED - len(self.warnings), 0)
+        self.warnings.extend(warnings[:room])
+        self.unlisted_warnings += max(len(warnings) - room, 0)
 
     def report(self) -> str:
         """A plain-text summary followed by every error and warning, one per line."""
@@ -57,7 +78,12 @@ class ImportResult:
         lines.append("ready: " + ", ".join(f"{len(frame)} {name}" for name, frame in tables.items()))
         for reason, count in sorted(self.skipped.items()):
             lines.append(f"skipped: {count} {reason}")
-        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
+        warnings = len(self.warnings) + self.unlisted_warnings
+        lines.append(f"{self.error_count} error(s), {warnings} warning(s)")
         lines.extend(str(problem) for problem in self.errors)
+        if self.unlisted_errors:
+            lines.append(f"… and {self.unlisted_errors:,} more error(s)")
         lines.extend(f"{problem} (warning)" for problem in self.warnings)
+        if self.unlisted_warnings:
+            lines.append(f"… and {self.unlisted_warnings:,} more warning(s)")
         return "\n".join(lines)

@@ -202,5 +202,5 @@ def read_scdl(raw: RawTable, store: Store, result: ImportResult, source: str | N
             problems.append(ImportProblem(raw.file, line, column, f"{table}.{error.field}: {error.message}"))
     result.frame = funding
     result.extra_frames = {"projects": projects}
-    result.errors.extend(sorted(problems, key=lambda p: (p.line, p.column)))
+    result.add(sorted(problems, key=lambda p: (p.line, p.column)))
     return result

@@ -11,7 +11,14 @@ reviewed name match, laid over `cluster_identifiers.csv`) — and offer the same
 - `writer()`: a context manager serialised with every other writer; its `commit(tables, note)`
   replaces the given tables in one atomic step; leaving the block by an exception (or being
   killed) writes nothing;
-- `rollback()`: back to the state before the last import.
+- `rollback()`: back to the state before the last import — never further than the last
+  `KEEP_VERSIONS` versions kept: older ones are pruned, and a rollback to one of them is refused
+  (`NothingToRollBack`) rather than reaching a version that is not there;
+- `history()`: the versions a rollback can reach, the current one first.
+
+Reading a store that is not there or not whole (a missing data directory, a version named by the
+pointer but absent, an unreadable file) raises `StoreError` with what to do: never empty tables
+that a server would serve and the next import would make permanent.
 
 `open_backend(data_dir, database_url)` picks one: PostGIS when a `postgresql://` URL is given
 (`MAPAPP_DATABASE_URL`), else the files of `data_dir` (`MAPAPP_DATA_DIR`). See `files.py` and
@@ -30,6 +37,8 @@ import pandas as pd
 from mapapp.data.schema import empty_frame, field_names, schema, with_optional_columns
 
 TABLES = ("clusters", "cluster_identifiers", "members", "projects", "funding")
+# Versions kept for `--rollback` (the current one included); older ones are pruned at each import.
+KEEP_VERSIONS = 5
 # Rows with the same key are the same row: an import updates them instead of adding a duplicate.
 KEYS: dict[str, tuple[str, ...]] = {
     "clusters": ("id",),
@@ -41,7 +50,13 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 
 class NothingToRollBack(Exception):
-    """The store is at its base version: there is no earlier import to go back to."""
+    """There is no earlier version to go back to: the store is at its base version, or at the
+    oldest version kept."""
+
+
+class StoreError(Exception):
+    """The store cannot be read as a whole: its directory is missing, a version it names is gone,
+    a file is unreadable, or it holds no activity data. The message says where and what to do."""
 
 
 class StoreChanged(Exception):
@@ -64,6 +79,8 @@ class Backend(Protocol):
 
     def rollback(self) -> str: ...
 
+    def history(self) -> list[str]: ...
+
     def describe(self) -> str: ...
 
 
@@ -75,10 +92,18 @@ def empty_table(table: str) -> pd.DataFrame:
     return frame
 
 
-def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+# Text held as Arrow strings (one buffer per column) rather than one Python object per cell: an
+# import of millions of rows keeps its rows at a fraction of the size, and without the freed
+# cells of each chunk scattering the heap.
+COMPACT_TEXT = "string[pyarrow]"
+
+
+def conform(frame: pd.DataFrame, table: str, compact: bool = False) -> pd.DataFrame:
     """Columns in schema order with the store's dtypes: integers as nullable Int64, numbers as
     float64, booleans as bool, the rest as text; what a database hands back reads like Parquet.
-    Optional columns added to the schema after a store was written are added, empty."""
+    Optional columns added to the schema after a store was written are added, empty.
+    `compact`: text as `COMPACT_TEXT` (what an import works on) instead of Python objects (what
+    the app's store holds); either way missing text is ""."""
     frame = with_optional_columns(frame, table)[field_names(table)].copy()
     for spec in schema(table)["fields"]:
         name, kind = spec["name"], spec["type"]
@@ -88,6 +113,8 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             frame[name] = pd.to_numeric(frame[name]).astype("float64")
         elif kind == "boolean":
             frame[name] = frame[name].astype(bool)
+        elif kind != "any" and compact:
+            frame[name] = frame[name].astype(COMPACT_TEXT).fillna("")
         elif kind != "any":
             frame[name] = frame[name].astype(object).where(frame[name].notna(), "")
     return frame.reset_index(drop=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import dash_ag_grid as dag
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from mapapp.i18n import LOCALES, t
 from mapapp.ui.map import ns_call
@@ -29,6 +29,7 @@ def table_section(lang: str, library_url: str) -> html.Section:
             ),
             dcc.Store(id="table-library", data=library_url),
             dcc.Store(id="table-open", data=False),
+            dcc.Store(id="table-built", data=False),
             dcc.Store(id="grid-sync"),
             html.Div(id="table-container", className="table-container", hidden=True),
         ],
@@ -137,22 +138,24 @@ def register_callbacks(app, store_of) -> None:
         Output("table-container", "hidden"),
         Output("table-toggle", "children"),
         Output("table-toggle", "aria-expanded"),
+        Output("table-built", "data"),
         Input("table-open", "data"),
         State("lang", "data"),
-        State("table-container", "children"),
-        State("filtered-rows", "data"),
+        State("table-built", "data"),
         prevent_initial_call=True,
     )
-    def toggle(is_open, lang, current, rows):
+    def toggle(is_open, lang, built):
+        # The grid is built once, empty: its rows come from the browser (`filtered-rows` ->
+        # `rowData` below), so no request carries them, nor the grid, back to the server.
         label = t(lang, "hide_table" if is_open else "show_table")
-        if not current:
+        if is_open and not built:
             store = store_of()
             themes = dict(
                 zip(store.themes["id"], store.themes["label_fr" if lang == "fr" else "label_en"], strict=True)
             )
             regions = dict(zip(store.regions["code"], store.regions["name"], strict=True))
-            current = grid(lang, rows or [], themes, regions)
-        return current, not is_open, label, "true" if is_open else "false"
+            return grid(lang, [], themes, regions), False, label, "true", True
+        return no_update, not is_open, label, "true" if is_open else "false", bool(built)
 
     app.clientside_callback(
         "function(rows) { return rows || []; }",

@@ -431,3 +431,33 @@ def test_no_map_logs_in_the_console(page, live_server):
     page.locator("#map .seat-icon").first.click(force=True)
     page.wait_for_selector("#profile-title")
     assert [m for m in messages if "BOUNDS" in m or "ZOOM CHANGE" in m] == []
+
+
+def test_every_callback_request_of_a_journey_is_small_and_accepted(page, live_server):
+    """What the page really sends sizes the callback body limit (mapapp/ui/inputs.py): a journey
+    through every server-side callback — filters, search, regions, per-capita colouring, a
+    profile, the table opened, closed and opened again — sends only accepted bodies far below it."""
+    from mapapp.ui.inputs import MAX_CALLBACK_BODY
+
+    sent = []
+    page.on(
+        "requestfinished",
+        lambda r: (
+            "/_dash-update-component" in r.url and sent.append((len(r.post_data_buffer or b""), r.response().status))
+        ),
+    )
+    open_page(page, f"{live_server.url}/?phase=all&region=84&region=11&region=76&theme=health&theme=digital")
+    page.fill("#search", "a" * 100)
+    page.fill("#search", "lyon")
+    page.locator("#coverage-per-capita input").check()
+    page.locator("#phase-filter input[value='2']").check()
+    page.click("#table-toggle")
+    page.wait_for_selector("#cluster-grid .ag-row")
+    page.click("#table-toggle")
+    page.click("#table-toggle")
+    page.locator("#cluster-grid .ag-row .ag-cell").first.click()
+    page.wait_for_selector("#profile-title")
+    page.wait_for_load_state("networkidle")
+    assert len(sent) >= 6 and {status for _, status in sent} == {200}
+    assert max(size for size, _ in sent) < MAX_CALLBACK_BODY / 8, sent
+    assert page.console_errors == []

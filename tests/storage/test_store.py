@@ -17,7 +17,7 @@ from ingest_files import HOSTILE_FORMULA, HOSTILE_IMG, MEMBERS, write_csv
 from mapapp.__main__ import main
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import StoreLoader, load_store
-from mapapp.storage import NothingToRollBack
+from mapapp.storage import KEEP_VERSIONS, NothingToRollBack
 
 CLUSTER = "aerospace-valley"
 MEMBER_HEADER = ["Pôle", "Raison sociale", "Catégorie", "Code INSEE", "SIREN", "Date d'adhésion"]
@@ -211,18 +211,48 @@ def test_rollback_restores_the_previous_version(use_env, tmp_path, capsys):
     main(["import", "members", str(members_csv(tmp_path / "m.csv"))])
     first = backend.read()[1]["members"]
     main(["import", "members", str(members_csv(tmp_path / "m2.csv", rows=10, cluster="Lyonbiopôle"))])
+    capsys.readouterr()
     assert main(["import", "--rollback"]) == 0
+    assert "1 more rollback(s) possible, down to base" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.DataFrame(backend.read()[1]["members"]), pd.DataFrame(first))
-    if use_env.kind == "files":
+    assert main(["import", "--rollback"]) == 0
+    restored = load_store(use_env.config.geodata_dir, use_env.data_dir, use_env.database_url)
+    pd.testing.assert_frame_equal(pd.DataFrame(restored.members), pd.DataFrame(original.members))
+    assert main(["import", "--rollback"]) == 2
+    with pytest.raises(NothingToRollBack):
+        backend.rollback()
+
+
+def test_rollback_never_goes_past_the_versions_kept(use_env, tmp_path, capsys):
+    """Six imports, then five rollbacks: four go back one version each, the fifth is refused
+    (the version before the oldest kept was pruned), the store keeps its data, `validate` agrees,
+    and the next import builds on it."""
+    members, versions = [], []
+    for i in range(KEEP_VERSIONS + 1):
+        assert main(["import", "members", str(members_csv(tmp_path / f"m{i}.csv", rows=10 + i))]) == 0
+        members.append(pd.DataFrame(use_env.backend().read()[1]["members"]))
+        versions.append(use_env.backend().version())
+    capsys.readouterr()
+    for back in range(1, KEEP_VERSIONS):
         assert main(["import", "--rollback"]) == 0
-        restored = load_store(use_env.config.geodata_dir, use_env.data_dir, use_env.database_url)
-        pd.testing.assert_frame_equal(pd.DataFrame(restored.members), pd.DataFrame(original.members))
+        out = capsys.readouterr().out
+        assert out.startswith("rolled back: now ")
+        left = KEEP_VERSIONS - 1 - back
+        assert f"{left} more rollback(s)" in out if left else "none further" in out
+        pd.testing.assert_frame_equal(pd.DataFrame(use_env.backend().read()[1]["members"]), members[-1 - back])
+    oldest = use_env.fingerprint()
+    for _ in range(2):  # refused, and refused again: never a crash, never an empty store
         assert main(["import", "--rollback"]) == 2
-        with pytest.raises(NothingToRollBack):
-            backend.rollback()
-    else:  # one level: a second rollback redoes the import
-        main(["import", "--rollback"])
-        assert len(backend.read()[1]["members"]) != len(first)
+        assert "is the oldest version kept" in capsys.readouterr().err
+        assert use_env.fingerprint() == oldest
+    store = load_store(use_env.config.geodata_dir, use_env.data_dir, use_env.database_url)
+    pd.testing.assert_frame_equal(pd.DataFrame(store.members), members[1])
+    assert run(use_env, "validate").returncode == 0
+    served = use_env.backend().version()
+    assert main(["import", "members", str(members_csv(tmp_path / "again.csv", rows=12))]) == 0
+    assert use_env.backend().version() not in [served, *versions]  # a new name, never one used before
+    store = load_store(use_env.config.geodata_dir, use_env.data_dir, use_env.database_url)
+    assert (store.members["cluster_id"] == CLUSTER).sum() == 12 and len(store.members) == len(members[1]) + 1
 
 
 def test_sample_rows_vanish_where_real_data_replaced_them(use_env, tmp_path):
@@ -277,7 +307,9 @@ def test_running_app_picks_up_an_import(use_env, tmp_path):
     first = loader.get()
     assert loader.get() is first  # unchanged version: the same Store, no reload
     main(["import", "members", str(members_csv(tmp_path / "m.csv"))])
-    second = loader.get()
+    assert loader.get() is first  # the new store is loaded beside the one served…
+    loader.wait()
+    second = loader.get()  # … and replaces it once complete
     assert second is not first and second.version != first.version
     assert (~second.members["sample"]).sum() == len(MEMBERS)
 

@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, html
 from mapapp.config import Config
 from mapapp.data.store import Store
 from mapapp.i18n import t
-from mapapp.ui import coverage, filters, profile, table
+from mapapp.ui import coverage, filters, firstpaint, profile, table
 from mapapp.ui import embed as embed_ui
 from mapapp.ui import map as map_ui
 from mapapp.ui.state import ViewState
@@ -89,6 +89,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 className="sample-note",
                             ),
                             _map_key(lang),
+                            firstpaint.image_link(state, int(store.phases["phase"].max())),
                             table.table_section(lang, table_library_url),
                         ],
                     ),
@@ -117,6 +118,7 @@ def register_callbacks(app, store_of) -> None:
     table.register_callbacks(app, store_of)
     coverage.register_callbacks(app, store_of)
     embed_ui.register_callbacks(app)
+    firstpaint.register_callbacks(app)
     app.clientside_callback(
         map_ui.ns_call("syncUrl", str(max(store_of().phases["phase"]))),
         Output("download-csv", "href"),

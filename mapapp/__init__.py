@@ -104,7 +104,7 @@ def create_app(config: Config | None = None):
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
     app.server.register_blueprint(render_blueprint())  # /map.svg
     log_requests(app.server)  # first: its after_request runs last, and sees the compressed size
-    configure_compression(app.server)
+    configure_compression(app.server, lambda: loader.get().version, config.answer_cache_mb * 2**20)
     configure_security_headers(app.server, config.frame_ancestors, app.csp_hashes, config.tile_url)
 
     def page_view(page_url: str | None):

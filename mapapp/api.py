@@ -79,7 +79,7 @@ def create_blueprint(web_dir: Path) -> Blueprint:
     @bp.get("/api/clusters.csv")
     def clusters_csv():
         filters, sep = _filters(), _csv_separator()
-        return _download(exports.clusters_csv(_store(), filters, sep), "text/csv; charset=utf-8", "poles.csv")
+        return _download(exports.clusters_csv(_store(), filters, sep), "text/csv", "poles.csv")
 
     @bp.get("/api/regions")
     def regions():
@@ -90,7 +90,7 @@ def create_blueprint(web_dir: Path) -> Blueprint:
     def regions_csv():
         filters, sep, layer = _filters(), _csv_separator(), _region_layer()
         data = exports.regions_csv(_store(), filters, sep, layer)
-        return _download(data, "text/csv; charset=utf-8", f"{layer}.csv")
+        return _download(data, "text/csv", f"{layer}.csv")
 
     # Imported here: mapapp.openapi reads this module's WEB_LAYERS.
     from mapapp.data.coverage import compare_regions, is_region_code, parse_compared_regions, region_profile

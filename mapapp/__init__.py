@@ -54,13 +54,20 @@ def create_app(config: Config | None = None):
         # dash_table is unused; the polyfills are for browsers that predate ES2017.
         unused = ("dash_table/", "deps/polyfill")
 
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The bundles are deferred (below): the renderer starts once they have run.
+            self.renderer = f"window.addEventListener('DOMContentLoaded', function () {{ {self.renderer} }});"
+
         def _generate_scripts_html(self) -> str:
             html_ = super()._generate_scripts_html()
             for name in (*(f"{lib}/" for lib in self.deferred), *self.unused):
                 html_ = re.sub(
                     rf'<script src="[^"]*/_dash-component-suites/(dash/)?{name}[^"]*"></script>\s*', "", html_
                 )
-            return html_
+            # Deferred, in order: the page and its drawn map are parsed and shown before any bundle
+            # runs (ui/firstpaint.py), instead of after all of them.
+            return html_.replace("<script src=", "<script defer src=")
 
         def interpolate_index(self, **kwargs) -> str:
             # Start what the page will need as soon as the HTML arrives instead of after the

@@ -125,6 +125,11 @@ def _element(tag: str, props: dict, inner: str, extra: str = "") -> str:
     return f"<{tag}{attributes}{extra}>{inner}</{tag}>"
 
 
+def _option_label(label, maps: dict[str, str]) -> str:
+    # Dash wraps a text label in a span; a component label is its own element.
+    return f"<span>{escape(str(label))}</span>" if isinstance(label, str | int | float) else to_html(label, maps)
+
+
 def _options(props: dict, kind: str, maps: dict[str, str]) -> str:
     """`dcc.Checklist` / `dcc.RadioItems` as Dash 4 renders them (same classes, so same look)."""
     chosen = props.get("value")
@@ -132,7 +137,7 @@ def _options(props: dict, kind: str, maps: dict[str, str]) -> str:
     items = "".join(
         '<label class="dash-options-list-option"><span class="dash-options-list-option-wrapper">'
         f'<input type="{kind}" class="dash-options-list-option-checkbox"{" checked" if o["value"] in chosen else ""}>'
-        f'</span><span class="dash-options-list-option-text"><span>{to_html(o["label"], maps)}</span></span></label>'
+        f'</span><span class="dash-options-list-option-text">{_option_label(o["label"], maps)}</span></label>'
         for o in props.get("options") or []
     )
     name = "checklist" if kind == "checkbox" else "radioitems"

@@ -47,9 +47,18 @@ def test_groups_follow_supercluster():
     assert at[3][0].x == pytest.approx((x[0] + x[1]) / 2)  # the group sits at their centre
 
 
-def markers(root) -> list:
-    """The seat and group markers of a written map: groups carry their count as text."""
-    return [g for g in root.iter(f"{SVG}g") if g.find(f"{SVG}circle") is not None and "transform" in g.attrib]
+def markers(root) -> list[tuple[str, str]]:
+    """The markers of a written map, as (shape, fill or group count): seats and groups are
+    `<use>` of a shape, a group followed by its count."""
+    out = []
+    for layer in root.iter(f"{SVG}g"):
+        children = list(layer)
+        for i, element in enumerate(children):
+            if element.tag != f"{SVG}use":
+                continue
+            shape = element.get("href").rsplit("-", 1)[1]
+            out.append((shape, children[i + 1].text if shape.startswith("g") else element.get("fill")))
+    return out
 
 
 def test_map_svg_shows_the_selected_pôles_in_their_theme_colours(client, store):
@@ -58,15 +67,8 @@ def test_map_svg_shows_the_selected_pôles_in_their_theme_colours(client, store)
     root = ET.fromstring(response.data)
     expected = query.filter_clusters(store, query.Filters(themes=("health",), phases=(5,)))
     placed = expected[expected.geometry.notna()]
-    shown = 0
-    colors = set()
-    for marker in markers(root):
-        count = marker.find(f"{SVG}text")
-        if count is not None and count.text.isdigit():
-            shown += int(count.text)
-        else:
-            shown += 1
-            colors.add(marker.findall(f"{SVG}circle")[1].get("fill"))
+    shown = sum(int(value) if shape.startswith("g") else 1 for shape, value in markers(root))
+    colors = {value for shape, value in markers(root) if not shape.startswith("g")}
     # Every placed pôle is in the main map or an inset (Réunion's are in both: counted twice).
     reunion = int((placed.geometry.y < -20).sum())
     assert shown == len(placed) + reunion

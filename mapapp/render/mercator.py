@@ -149,14 +149,16 @@ def _cluster_level(level: list[tuple], zoom: int, r: float, min_points: int) -> 
 
     if not level:
         return []
-    tree = cKDTree(np.array([(p[0], p[1]) for p in level], dtype=np.float32).astype(float))
+    points = np.array([(p[0], p[1]) for p in level])
+    # Every point's neighbours at once (the tree holds float32 positions, as KDBush does).
+    within = cKDTree(points.astype(np.float32).astype(float)).query_ball_point(points, r)
     taken = [p[2] for p in level]
     nxt = []
     for i, (px, py, _, count, index) in enumerate(level):
         if taken[i] <= zoom:
             continue
         taken[i] = zoom
-        neighbours = tree.query_ball_point((px, py), r)
+        neighbours = within[i]
         total = count + sum(level[k][3] for k in neighbours if taken[k] > zoom)
         if total > count and total >= min_points:
             wx, wy = px * count, py * count

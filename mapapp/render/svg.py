@@ -21,7 +21,7 @@ from shapely.geometry import shape
 from mapapp.data.cache import memoized
 from mapapp.data.store import Store
 from mapapp.i18n import t
-from mapapp.render.drawing import Drawing, Frame, Seat
+from mapapp.render.drawing import Drawing, Frame
 from mapapp.render.mercator import TILE, Box, fit_zoom, groups, size_threshold, snap_zoom, world
 
 SNAP = 0.25  # the maps' zoomSnap (ui/map.py)
@@ -174,51 +174,38 @@ class _Writer:
         return f' stroke-width="{width:g}" vector-effect="non-scaling-stroke"'
 
 
-def _seat_marker(seat: Seat, attrs: str, label: str = "") -> str:
-    """A seat as assets/mapapp.css draws `.seat-dot`: 16 px, white border, thin dark ring; a
-    dashed border when placed in its region only; 26 px and ringed in blue France when opened."""
-    if seat.selected:
-        rings = (
-            '<circle r="17.5" fill="none" stroke="#fff" stroke-opacity=".9" stroke-width="3"/>'
-            f'<circle r="14.5" fill="none" stroke="{BLUE}" stroke-width="3"/>'
-        )
-        dot = f'<circle r="12" fill="{seat.color}" stroke="#fff" stroke-width="2"/>'
-    elif seat.region_placed:
-        rings = '<circle r="8.5" fill="none" stroke="#fff"/>'
-        dot = f'<circle r="7" fill="{seat.color}" stroke="#161616" stroke-width="2" stroke-dasharray="3.7 2.4"/>'
-        return f'<g{attrs} opacity=".85">{rings}{dot}{label}</g>'
-    else:
-        rings = '<circle r="8.5" fill="none" stroke="#333"/>'
-        dot = f'<circle r="7" fill="{seat.color}" stroke="#fff" stroke-width="2"/>'
-    return f"<g{attrs}>{rings}{dot}{label}</g>"
-
-
-def _group_marker(count: int, attrs: str) -> str:
-    """A group as `.cluster-icon`: a white disc ringed in blue France, its count in the middle."""
-    size = 30 if count < 10 else 36 if count < 50 else 44
-    r = size / 2
+def _shapes(prefix: str) -> str:
+    """The markers' shapes, drawn once per map and placed with `<use>`: a seat as
+    assets/mapapp.css draws `.seat-dot` (16 px, white border, thin dark ring; a dashed border
+    when placed in its region only; 26 px ringed in blue France when opened), its fill taken from
+    the `<use>`; a group as `.cluster-icon` (a white disc ringed in blue France), three sizes."""
+    discs = "".join(
+        f'<g id="{prefix}-g{size}"><circle r="{size / 2 + 1.5:g}" cy="1" fill="#000" fill-opacity=".22"/>'
+        f'<circle r="{size / 2 + 0.75:g}" fill="none" stroke="#fff" stroke-width="1.5"/>'
+        f'<circle r="{size / 2 - 1.5:g}" fill="#fff" stroke="{BLUE}" stroke-width="3"/></g>'
+        for size in GROUP_SIZES
+    )
     return (
-        f'<g{attrs}><circle r="{r + 1.5:g}" cy="1" fill="#000" fill-opacity=".22"/>'
-        f'<circle r="{r + 0.75:g}" fill="none" stroke="#fff" stroke-width="1.5"/>'
-        f'<circle r="{r - 1.5:g}" fill="#fff" stroke="{BLUE}" stroke-width="3"/>'
-        f'<text text-anchor="middle" dy=".35em" font-family="{LABEL_FONT}" font-size="13.6" font-weight="700" '
-        f'fill="{BLUE}">{count}</text></g>'
+        f'<defs><g id="{prefix}-s"><circle r="8.5" fill="none" stroke="#333"/>'
+        '<circle r="7" stroke="#fff" stroke-width="2"/></g>'
+        f'<g id="{prefix}-r" opacity=".85"><circle r="8.5" fill="none" stroke="#fff"/>'
+        '<circle r="7" stroke="#161616" stroke-width="2" stroke-dasharray="3.7 2.4"/></g>'
+        f'<g id="{prefix}-o"><circle r="17.5" fill="none" stroke="#fff" stroke-opacity=".9" stroke-width="3"/>'
+        f'<circle r="14.5" fill="none" stroke="{BLUE}" stroke-width="3"/>'
+        '<circle r="12" stroke="#fff" stroke-width="2"/>'
+        f"</g>{discs}</defs>"
     )
 
 
-def _label(name: str) -> str:
-    return (
-        f'<text x="12" dy=".35em" font-family="{LABEL_FONT}" font-size="11.5" fill="#222" stroke="#fff" '
-        f'stroke-width="3" paint-order="stroke">{escape(name)}</text>'
-    )
+GROUP_SIZES = (30, 36, 44)  # px, for fewer than 10, 50, or more seats (mapapp.clusterIcon)
+# Shared by a layer's group counts; names (labels) set their own size and colour.
+TEXT_ATTRS = f'font-family="{LABEL_FONT}" font-size="13.6" font-weight="700" fill="{BLUE}" text-anchor="middle"'
 
 
-def _markers(writer: _Writer, frame: Frame, zoom: int, extent: Box) -> str:
+def _markers(writer: _Writer, frame: Frame, items: list, zoom: int, extent: Box) -> str:
     """The seat layer at one integer zoom, stacked as Leaflet stacks markers: southern ones on top,
-    the opened pôle above all."""
-    xs = np.array([s.x for s in frame.seats])
-    ys = np.array([s.y for s in frame.seats])
-    items = groups(xs, ys, [zoom], max_zoom=frame.cluster_max_zoom)[zoom] if frame.seats else []
+    the opened pôle above all; from zoom `label_zoom` on, seats are named."""
+    prefix = f"fp-{frame.key}"  # the shapes' ids (unique in a page holding six maps)
     margin = 30 / (TILE * 2**zoom)  # a marker half out of the picture is still drawn
     seen = Box(extent.x0 - margin, extent.y0 - margin, extent.x1 + margin, extent.y1 + margin)
     shown = [g for g in items if seen.contains(g.x, g.y)]
@@ -227,10 +214,17 @@ def _markers(writer: _Writer, frame: Frame, zoom: int, extent: Box) -> str:
     for item in shown:
         attrs = writer.point_attrs(item.x, item.y)
         if item.index is None:
-            out.append(_group_marker(item.count, attrs))
-        else:
-            seat = frame.seats[item.index]
-            out.append(_seat_marker(seat, attrs, _label(seat.name) if zoom >= frame.label_zoom else ""))
+            size = GROUP_SIZES[0] if item.count < 10 else GROUP_SIZES[1] if item.count < 50 else GROUP_SIZES[2]
+            out.append(f'<use href="#{prefix}-g{size}"{attrs}/><text{attrs} dy=".35em">{item.count}</text>')
+            continue
+        seat = frame.seats[item.index]
+        shape = "o" if seat.selected else "r" if seat.region_placed else "s"
+        out.append(f'<use href="#{prefix}-{shape}" fill="{seat.color}"{attrs}/>')
+        if zoom >= frame.label_zoom:
+            out.append(
+                f'<text{attrs} x="12" dy=".35em" font-size="11.5" font-weight="400" text-anchor="start" '
+                f'fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke">{escape(seat.name)}</text>'
+            )
     return "".join(out)
 
 
@@ -260,17 +254,19 @@ def frame_svg(store: Store, frame: Frame, sizing: Sizing) -> FrameSVG:
         style = frame.styles[code]
         ref = ' class="fp-ref"' if code == reference and not sizing.fixed else ""
         regions.append(f'<path{ref} d="{d}" fill="{style.fill}" stroke="{style.stroke}"{writer.stroke(style.width)}/>')
-    members = "".join(
-        f'<circle{writer.point_attrs(x, y)} r="4" fill="#6a6af4" fill-opacity=".7" stroke="{BLUE}"/>'
-        for x, y in frame.members
-        if extent.contains(x, y)
-    )
+    members = "".join(f'<circle{writer.point_attrs(x, y)} r="4"/>' for x, y in frame.members if extent.contains(x, y))
+    if members:
+        members = f'<g fill="#6a6af4" fill-opacity=".7" stroke="{BLUE}">{members}</g>'
     layers = sorted({min(math.floor(z), frame.cluster_max_zoom + 1) for z in zoom_list})
+    xs, ys = np.array([s.x for s in frame.seats]), np.array([s.y for s in frame.seats])
+    at = groups(xs, ys, layers, max_zoom=frame.cluster_max_zoom) if frame.seats else {z: [] for z in layers}
     if len(layers) == 1:
-        markers = _markers(writer, frame, layers[0], extent)
+        markers = f"<g {TEXT_ATTRS}>{_markers(writer, frame, at[layers[0]], layers[0], extent)}</g>"
     else:
-        markers = "".join(f'<g class="fp-z fp-z{z}">{_markers(writer, frame, z, extent)}</g>' for z in layers)
-    body = f"<g{writer.view_attrs()}>{''.join(regions)}</g>{members}{markers}"
+        markers = "".join(
+            f'<g class="fp-z fp-z{z}" {TEXT_ATTRS}>{_markers(writer, frame, at[z], z, extent)}</g>' for z in layers
+        )
+    body = f"{_shapes(f'fp-{frame.key}')}<g{writer.view_attrs()}>{''.join(regions)}</g>{members}{markers}"
     css = "" if sizing.fixed else _frame_css(frame, sizing, writer, zoom_list, layers)
     index = frame.codes.index(reference) if reference in frame.codes else -1
     return FrameSVG(body, css, reference, index, int(bool(frame.seats)))

@@ -15,7 +15,7 @@ SIZES = [(1280, 800), (375, 812)]
 # Centres of the markers a map shows, relative to the map's box: drawn ones (only the groups of
 # the zoom the container queries chose are displayed) or Leaflet's.
 DRAWN_MARKERS = """(root) => { const box = root.getBoundingClientRect();
-  return Array.from(root.querySelectorAll('g.fp-pt')).filter(g => g.checkVisibility())
+  return Array.from(root.querySelectorAll('use.fp-pt')).filter(g => g.checkVisibility())
     .map(g => { const r = g.getBoundingClientRect(); return [r.x + r.width / 2 - box.x, r.y + r.height / 2 - box.y]; })
     .filter(([x, y]) => x >= 0 && y >= 0 && x <= box.width && y <= box.height); }"""
 LEAFLET_MARKERS = """(root) => { const box = root.getBoundingClientRect();

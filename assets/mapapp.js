@@ -153,9 +153,11 @@ window.mapapp = (function () {
       if (initial && viewInUrl) {
         out.push(window.dash_clientside.no_update);  // the permalink's own view wins
       } else if (one) {
-        out.push({bounds: bounds[regions[0]], transition: initial ? "fitBounds" : "flyToBounds"});
+        // The first view is placed, not animated: nothing to watch, and the map is ready sooner.
+        out.push({bounds: bounds[regions[0]], transition: initial ? "fitBounds" : "flyToBounds",
+                  options: initial ? {animate: false} : undefined});
       } else if (initial) {
-        out.push({bounds: mainland, transition: "fitBounds"});
+        out.push({bounds: mainland, transition: "fitBounds", options: {animate: false}});
       } else {
         out.push(window.dash_clientside.no_update);
       }

@@ -84,12 +84,12 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 legend=coverage.legend(lang, choropleth),
                                 layer=state.layer,
                             ),
+                            firstpaint.image_link(state, int(store.phases["phase"].max())),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
                                 className="sample-note",
                             ),
                             _map_key(lang),
-                            firstpaint.image_link(state, int(store.phases["phase"].max())),
                             table.table_section(lang, table_library_url),
                         ],
                     ),

@@ -13,7 +13,8 @@ rotating order; cases `desktop` (1280×800) and `phone` (375×812, CPU throttled
 `Emulation.setCPUThrottlingRate`; device scale 1, no touch emulation).
 
 - **First map paint**, as a person sees it: a DevTools screencast records every frame the page
-  shows from the navigation on; the paint is the first frame where, in the map's box, the regions
+  shows from the navigation on (on our page, until the click below: its profile may scroll the
+  map away); the paint is the first frame where, in the map's box, the regions
   show (white land, with the map's background — its commonest other colour in the last frame —
   around it) and the pôles show (marker pixels — saturated colours — at least half as many as in
   the settled last frame), whatever draws them (the HTML's SVG, Leaflet, Folium). Our page is
@@ -62,6 +63,8 @@ class Case:
 
 CASES = {"desktop": Case("desktop", 1280, 800), "phone": Case("phone", 375, 812, 4.0)}
 
+# A box in page coordinates (the frames before the click were taken unscrolled).
+PAGE_RECT = "e => { const r = e.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }"
 TTI_SCRIPT = """(() => {
   const t = window.__tti = {};
   function tick() {
@@ -86,43 +89,52 @@ TTI_SCRIPT = """(() => {
 })();"""
 
 
-def _pixels(data: str, box: tuple[int, int, int, int]) -> np.ndarray:
+def _pixels(frame: tuple[float, str, float], box: tuple[float, float, float, float]) -> np.ndarray:
+    """The pixels of a frame inside `box` (CSS px: x, y, w, h), the frame's scale applied."""
+    _, data, css_width = frame
     image = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"), dtype=np.int16)
-    x, y, w, h = box
+    scale = image.shape[1] / css_width
+    x, y, w, h = (int(round(v * scale)) for v in box)
     return image[y : y + h, x : x + w].reshape(-1, 3)
 
 
-def background(pixels: np.ndarray) -> np.ndarray:
+def background(pixels: np.ndarray) -> np.ndarray | None:
     """The map's background (sea) colour: the commonest colour that is not the land's white."""
     coarse = pixels[~np.all(pixels >= 246, axis=1)] // 8
+    if not len(coarse):
+        return None
     colours, counts = np.unique(coarse, axis=0, return_counts=True)
     return colours[counts.argmax()] * 8 + 4
 
 
 def frame_stats(pixels: np.ndarray, sea: np.ndarray) -> tuple[float, float, int]:
     """(background fraction, white fraction, marker pixels — saturated colours) of a map box."""
+    if not len(pixels):
+        return 0.0, 0.0, 0
     share_sea = np.all(np.abs(pixels - sea) <= 12, axis=1).mean()
     white = np.all(pixels >= 246, axis=1).mean()
     saturated = int(((pixels.max(axis=1) - pixels.min(axis=1)) >= 70).sum())
     return float(share_sea), float(white), saturated
 
 
-def first_paint(frames: list[tuple[float, str]], box, origin: float) -> tuple[float | None, int]:
+def first_paint(frames: list[tuple[float, str, float]], box, origin: float) -> tuple[float | None, int]:
     """Time (ms from `origin`, epoch ms) of the first frame showing regions and pôles: in the map's
     box, white land with the background around it, and at least half the marker pixels of the
     settled last frame."""
-    if not frames:
+    sea = background(_pixels(frames[-1], box)) if frames else None
+    if sea is None:
         return None, 0
-    sea = background(_pixels(frames[-1][1], box))
-    stats = [frame_stats(_pixels(data, box), sea) for _, data in frames]
+    stats = [frame_stats(_pixels(frame, box), sea) for frame in frames]
     final_markers = stats[-1][2]
-    for (stamp, _), (share_sea, white, markers) in zip(frames, stats, strict=True):
+    for (stamp, _, _), (share_sea, white, markers) in zip(frames, stats, strict=True):
         if share_sea >= 0.03 and 0.08 <= white <= 0.95 and markers >= max(50, 0.5 * final_markers):
             return stamp * 1000 - origin, markers
     return None, final_markers
 
 
 def measure(browser, case: Case, url: str, map_selector: str, tti: bool) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": case.width, "height": case.height})
     if tti:
         context.add_init_script(TTI_SCRIPT)
@@ -132,12 +144,13 @@ def measure(browser, case: Case, url: str, map_selector: str, tti: bool) -> dict
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     if case.cpu > 1:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": case.cpu})
-    frames: list[tuple[float, str]] = []
+    frames: list[tuple[float, str, float]] = []  # (epoch s, JPEG, the page's width in CSS px)
     requests: dict[str, dict] = {}
     clock = {}
 
     def on_frame(event: dict) -> None:
-        frames.append((event["metadata"]["timestamp"], event["data"]))
+        meta = event["metadata"]
+        frames.append((meta["timestamp"], event["data"], meta["deviceWidth"] / meta.get("pageScaleFactor", 1)))
         cdp.send("Page.screencastFrameAck", {"sessionId": event["sessionId"]})
 
     def on_request(event: dict) -> None:
@@ -155,20 +168,23 @@ def measure(browser, case: Case, url: str, map_selector: str, tti: bool) -> dict
     try:
         page.goto(url, wait_until="load", timeout=120_000)
         page.wait_for_selector(f"{map_selector} .leaflet-marker-icon", timeout=120_000)
-        page.wait_for_load_state("networkidle", timeout=120_000)
+        try:
+            page.wait_for_load_state("networkidle", timeout=30_000)
+        except PlaywrightTimeout:  # said in the record: the last frame may then not be settled
+            pending = [r["url"] for r in requests.values() if "end" not in r]
+            print(f"{url}: network still busy after 30 s: {pending[:5]}", file=sys.stderr)
         if tti:
             page.wait_for_function("window.__tti.opened", timeout=120_000)
         page.wait_for_timeout(500)  # the settled frame
         cdp.send("Page.stopScreencast")
         origin = page.evaluate("performance.timeOrigin")
-        rect = page.eval_on_selector(
-            map_selector, "e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }"
-        )  # noqa: E501
+        rect = page.eval_on_selector(map_selector, PAGE_RECT)
         marks = page.evaluate("window.__tti || {}") if tti else {}
     finally:
         context.close()
-    box = tuple(int(round(v)) for v in rect)
-    paint, markers = first_paint(frames, box, origin)
+    if marks.get("clicked"):  # the paint is judged on what was shown before the click
+        frames = [f for f in frames if f[0] * 1000 - origin < marks["clicked"]]
+    paint, markers = first_paint(frames, rect, origin)
     offset = clock.get("offset", 0.0)
     done = [r for r in requests.values() if "end" in r and not r["url"].startswith("data:")]
     before = [r for r in done if paint is not None and (r["end"] + offset) * 1000 - origin <= paint]

@@ -16,7 +16,15 @@ from mapapp.data.store import Store
 from mapapp.i18n import format_number, t
 from mapapp.render.mercator import Box, world
 from mapapp.ui import coverage
-from mapapp.ui.map import CLUSTER_MAX_ZOOM, LABEL_ZOOM, MAINLAND_BOUNDS, OVERSEAS, region_bounds, theme_colors
+from mapapp.ui.map import (
+    CLUSTER_MAX_ZOOM,
+    LABEL_ZOOM,
+    MAINLAND_BOUNDS,
+    OVERSEAS,
+    footprints,
+    region_bounds,
+    theme_colors,
+)
 from mapapp.ui.profile import footprint, opened_profile
 from mapapp.ui.state import ViewState
 
@@ -112,6 +120,14 @@ def _seats(store: Store, state: ViewState) -> tuple[list[Seat], list[tuple[float
     return seats, list(zip(lon, lat, strict=True)), len(selected)
 
 
+def _points(collection: dict | None) -> tuple[tuple[float, float], ...]:
+    """World positions of a GeoJSON collection's points."""
+    if not collection or not collection["features"]:
+        return ()
+    x, y = world(*np.array([f["geometry"]["coordinates"] for f in collection["features"]], dtype=float).T)
+    return tuple(zip(x.tolist(), y.tolist(), strict=True))
+
+
 def view_drawing(store: Store, state: ViewState) -> Drawing:
     """The map the page of `state` opens on, as the browser draws it once booted."""
     lang = state.lang
@@ -123,12 +139,10 @@ def view_drawing(store: Store, state: ViewState) -> Drawing:
     web = store.web_regions_2015 if state.layer == "regions_2015" else store.web_regions
     layer_codes = tuple(f["properties"]["code"] for f in web["features"])
     bounds = region_bounds(store)
-    profile = opened_profile(store, state.cluster)
-    members = footprint(profile)
-    member_points = ()
-    if members and members["features"]:
-        mx, my = world(*np.array([f["geometry"]["coordinates"] for f in members["features"]], dtype=float).T)
-        member_points = tuple(zip(mx.tolist(), my.tolist(), strict=True))
+    # The opened pôle's members, as each map of the page gets them (MAP_PREFIXES' order).
+    main_members, *inset_members = (
+        _points(f) for f in footprints(store, footprint(opened_profile(store, state.cluster)))
+    )
     # As mapapp.selectRegions places the main map: the permalink's own view, else the one chosen
     # region, else the mainland.
     view = box = None
@@ -140,11 +154,11 @@ def view_drawing(store: Store, state: ViewState) -> Drawing:
         one = state.filters.regions[0] if len(state.filters.regions) == 1 else None
         box = Box.of_bounds(bounds[one] if one and one in bounds else MAINLAND_BOUNDS)
     main = Frame(
-        "main", state.layer, layer_codes, _styles(layer_codes, chosen, colors), tuple(seats), box, view, member_points
+        "main", state.layer, layer_codes, _styles(layer_codes, chosen, colors), tuple(seats), box, view, main_members
     )
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
     insets = []
-    for code in OVERSEAS:
+    for code, members in zip(OVERSEAS, inset_members, strict=True):
         (south, west), (north, east) = bounds[code]
         inside = tuple(
             seat
@@ -159,7 +173,7 @@ def view_drawing(store: Store, state: ViewState) -> Drawing:
                 _styles((code,), chosen, colors),
                 inside,
                 Box.of_bounds(bounds[code]),
-                members=member_points,
+                members=members,
                 caption=names[code],
             )
         )

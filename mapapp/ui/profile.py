@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from mapapp.data.profile import cluster_profile
 from mapapp.data.store import Store
 from mapapp.i18n import DATA_LANG, format_date, format_eur, format_number, t
-from mapapp.ui.map import MAP_PREFIXES, ns_call
+from mapapp.ui.map import MAP_PREFIXES, footprints, ns_call
 
 FUNDER_COLORS = {
     "state_fui": "#000091",
@@ -438,8 +438,7 @@ def register_callbacks(app, store_of) -> None:
         if cluster_id and profile is None:
             return no_update
         children = profile_panel(lang, profile)
-        points = footprint(profile)
-        return (children, not children, *([points] * len(MAP_PREFIXES)))
+        return (children, not children, *footprints(store_of(), footprint(profile)))
 
     app.clientside_callback(
         # A newly opened profile takes the focus: read next by screen readers, scrolled into view.

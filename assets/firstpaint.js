@@ -10,19 +10,22 @@
  *    be loading — the drawn ones show meanwhile.
  * 3. Leaflet's regions show the same picture (a region at the same place, in the same colour):
  *    the drawing goes. */
-window.mapappFirstPaint = (function () {
+(function (ns) {
   "use strict";
+
+  var firstPaint = ns.firstPaint = ns.firstPaint || {};
   var TOLERANCE = 3;  // px between a drawn and a Leaflet outline or marker
   var GIVE_UP = 1500;  // ms after a map is drawn by Leaflet without matching: hand over anyway
 
-  function imageHref(pageHref) {
+  // "Télécharger l'image": the picture of the page's view (`open-full-map` holds its URL).
+  firstPaint.imageHref = function (pageHref) {
     var query = String(pageHref || "").split("?")[1] || "";
     return "/map.svg" + (query ? "?" + query : "");
-  }
+  };
 
   var copy = document.getElementById("first-paint");
   var entry = document.getElementById("react-entry-point");
-  if (!copy || !entry || !window.MutationObserver) return {imageHref: imageHref};
+  if (!copy || !entry || !window.MutationObserver) return;
   var maps = [];  // {box: drawn map, map: Leaflet map, since: first time Leaflet's was complete}
 
   function clipped(rect, box) {
@@ -34,8 +37,8 @@ window.mapappFirstPaint = (function () {
       return Math.abs(a[side] - b[side]) <= TOLERANCE;
     });
   }
-  // The region layer's outlines in its order: opaque (mapapp.regionStyle), where the opened
-  // pôle's members are see-through circles (mapapp.memberPoint).
+  // The region layer's outlines in its order: opaque (mapapp.map.regionStyle), where the opened
+  // pôle's members are see-through circles (mapapp.map.memberPoint).
   function regionPaths(map) {
     return Array.from(map.querySelectorAll(".leaflet-overlay-pane path")).filter(function (path) {
       return path.getAttribute("fill-opacity") === "1";
@@ -127,6 +130,4 @@ window.mapappFirstPaint = (function () {
     observer.disconnect();
     window.clearInterval(timer);
   }
-
-  return {imageHref: imageHref};
-})();
+})(window.mapapp = window.mapapp || {});

@@ -277,8 +277,9 @@ def main() -> None:
             f"{info['seats']} seats ({fmt_kb(info['clusters_bytes'])} `/api/clusters`)."
         )
         pages = {
-            # All phases: the 90 pôles of `/api/clusters`, which the two other pages draw.
-            "our app": (app.url + "/?phase=all", "#map", True),
+            # Today's phase (the page's default, and `/api/clusters`'s): the pôles the two other
+            # pages draw.
+            "our app": (app.url + "/", "#map", True),
             "minimal Leaflet": (static.url + "/minimal.html", ".leaflet-container", False),
             "Folium": (static.url + "/folium.html", ".leaflet-container", False),
         }

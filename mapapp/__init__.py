@@ -15,7 +15,7 @@ PRELOADS = (
     # beside the scripts instead. The layout request carries the page URL as its referrer.
     ("/_dash-layout", "fetch"),
     ("/_dash-dependencies", "fetch"),
-    ("/api/clusters", "fetch"),
+    ("/api/clusters?phase=all", "fetch"),  # ui.filters.FEATURES_URL: every pôle, filtered in the browser
     ("/geodata/regions.geojson", "fetch"),
     ("/_dash-component-suites/dash_leaflet/async-GeoJSON.js", "script"),
     ("/_dash-component-suites/dash/dcc/async-dropdown.js", "script"),
@@ -35,8 +35,9 @@ def create_app(config: Config | None = None):
     import dash
     import flask
 
+    from mapapp import view
     from mapapp.api import create_blueprint
-    from mapapp.data import coverage, query
+    from mapapp.data import classes, coverage, query
     from mapapp.data.store import StoreLoader
     from mapapp.logs import configure_logging, log_requests
     from mapapp.render.http import create_blueprint as render_blueprint
@@ -44,7 +45,6 @@ def create_app(config: Config | None = None):
     from mapapp.ui import table
     from mapapp.ui.firstpaint import with_first_paint
     from mapapp.ui.layout import page_layout, register_callbacks
-    from mapapp.ui.state import args_from_url, parse_view_state
 
     class MapDash(dash.Dash):
         """Dash that leaves out of the page the component libraries it does not need at first
@@ -105,7 +105,7 @@ def create_app(config: Config | None = None):
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     # Build the per-store tables (search keys, coverage, classes) now, not on a visitor's click.
-    coverage.classify(query.region_coverage(store, query.Filters()).set_index("code")["members"])
+    classes.classify(coverage.region_coverage(store, query.Filters()).set_index("code")["members"])
     app.server.config["MAPAPP_STORE_LOADER"] = loader
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
@@ -117,7 +117,7 @@ def create_app(config: Config | None = None):
     def page_view(page_url: str | None):
         """The store, view state and layout of the page at `page_url` (`/embed…`: the embed page)."""
         store = loader.get()
-        state = parse_view_state(args_from_url(page_url), query.vocabulary(store), set(store.clusters["id"]))
+        state = view.parse_page(view.args_from_url(page_url), query.vocabulary(store))
         embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
         return store, state, page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
 

@@ -56,17 +56,15 @@ def _validate(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
-    from mapapp.data import query
+    from mapapp import view
     from mapapp.data.exports import clusters_csv, clusters_geojson, regions_csv, regions_json
+    from mapapp.data.query import FilterError, vocabulary
     from mapapp.data.store import load_store
 
     store = load_store(config.geodata_dir, config.data_dir, config.database_url)
     try:
-        filters = query.parse_filters(
-            {"theme": args.theme, "phase": args.phase, "region": args.region, "q": args.q},
-            query.vocabulary(store),
-        )
-    except query.FilterError as exc:
+        filters = view.parse_filters({param.key: getattr(args, param.key) for param in view.FILTERS}, vocabulary(store))
+    except FilterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.table == "clusters":
@@ -87,6 +85,8 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     from mapapp.data.store import load_store
     from mapapp.ingest import read_import
     from mapapp.ingest.apply import apply_import
+    from mapapp.ingest.connectors import CONNECTORS, read_connector
+    from mapapp.ingest.matching import write_review
     from mapapp.storage import NothingToRollBack, StoreChanged, open_backend
 
     backend = open_backend(config.data_dir, config.database_url)
@@ -105,15 +105,28 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         print("error: give a table and a file (import members FILE), or --rollback", file=sys.stderr)
         return EXIT_BAD_INPUT
     path = Path(args.file)
-    if not path.is_file():
+    connector = args.kind in CONNECTORS
+    if not (path.is_file() or (args.kind == "cordis" and path.is_dir())):
         print(f"{path.name}:1:1: no such file: {path}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not connector and (args.review or args.confirm):
+        print(f"error: --review and --confirm are for {', '.join(CONNECTORS)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     store = load_store(config.geodata_dir, config.data_dir, config.database_url)
-    result = read_import(args.kind, path, store, sheet=args.sheet, source=args.source, as_of=args.as_of)
+    if connector:
+        result = read_connector(args.kind, path, store, source=args.source, as_of=args.as_of, confirm=args.confirm)
+    else:
+        result = read_import(args.kind, path, store, sheet=args.sheet, source=args.source, as_of=args.as_of)
+    if connector and args.review and not result.errors:
+        write_review(Path(args.review), result.review_rows())
     if result.errors:
         print(result.report(), file=sys.stderr)
         print(f"nothing written: {len(result.errors)} error(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if connector and result.empty:
+        print(result.report())
+        print("nothing to write: no record of this file belongs to a pôle")
+        return 0
     try:
         plan = apply_import(backend, result, args.mode, dry_run=args.dry_run, expected_version=store.version)
     except StoreChanged as exc:
@@ -155,16 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the filtered view (stdout or -o FILE)")
     export.add_argument("table", choices=["clusters", "regions"])
     export.add_argument("--format", choices=["geojson", "csv", "json"])
-    for name in ("theme", "phase", "region"):
-        export.add_argument(f"--{name}", action="append", help="repeat or separate with commas")
+    # The filters mean what they mean in a URL (mapapp.view), defaults included.
+    export.add_argument("--theme", action="append", help="repeat or separate with commas")
+    export.add_argument("--phase", action="append", help="default: today's phase, as on the map; `all`: every phase")
+    export.add_argument("--region", action="append", help="repeat or separate with commas")
     export.add_argument("--q", help="text search over names and former names")
     export.add_argument("--layer", choices=["regions", "regions_2015"], help="regions: today's 18 or the 27 of 2015")
     export.add_argument("-o", "--output")
     export.set_defaults(run=_export)
 
     imp = sub.add_parser("import", help="import a real file into the store (or --rollback the last import)")
-    imp.add_argument("kind", nargs="?", choices=["clusters", "members", "projects", "funding"], metavar="TABLE")
-    imp.add_argument("file", nargs="?", metavar="FILE", help="CSV, XLSX, GeoJSON or SCDL subventions file")
+    imp.add_argument(
+        "kind",
+        nargs="?",
+        choices=["clusters", "members", "projects", "funding", "sirene", "cordis", "kohesio"],
+        metavar="TABLE",
+        help="a table (clusters, members, projects, funding) or an open dataset (sirene, cordis, kohesio)",
+    )
+    imp.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="CSV, XLSX, GeoJSON, SCDL subventions; for a dataset, its published file (cordis: zip or folder)",
+    )
     imp.add_argument("--dry-run", action="store_true", help="print what would be added, updated, removed")
     imp.add_argument("--source", help="where the data comes from (default: the file's column, else its name)")
     imp.add_argument("--as-of", help="date the data is true at, YYYY-MM-DD (default: the file's column, else today)")
@@ -174,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", dest="mode", action="store_const", const="replace", help="replace all rows of the file's pôles"
     )
     imp.add_argument("--sheet", help="XLSX sheet (default: the first)")
+    imp.add_argument(
+        "--review", metavar="CSV", help="cordis, kohesio: write the name matches and held records to review"
+    )
+    imp.add_argument(
+        "--confirm", metavar="CSV", help="cordis, kohesio: a reviewed --review file; its confirmed rows are stored"
+    )
     imp.add_argument("--rollback", action="store_true", help="restore the store as it was before the last import")
     imp.set_defaults(run=_import, mode="merge")
     return parser

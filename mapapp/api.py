@@ -1,49 +1,57 @@
 """HTTP API (`/api/*`, `/healthz`) and the static browser layers: thin glue around the query module.
 
-Every endpoint parses the same filter parameters as the UI with `query.parse_filters`; a bad
-value is answered with HTTP 400 and a JSON message naming the parameter, never a 500.
+Every endpoint reads the parameters `mapapp.view` defines, with the page's defaults (today's phase
+when none is given); a bad value is answered with HTTP 400 and a JSON message naming the
+parameter, never a 500. Downloads are named for what they hold.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 
-from mapapp.data import exports, query
+from mapapp import view
+from mapapp.data import exports
+from mapapp.data.profile import cluster_profile, is_cluster_id
+from mapapp.data.query import FilterError, Filters, vocabulary
+from mapapp.data.region_profile import compare_regions, region_profile
+from mapapp.geo.layers import WEB_LAYERS
+from mapapp.openapi import openapi_document
 
-WEB_LAYERS = ("regions", "departements", "regions_2015")
+CSV = "text/csv; charset=utf-8"
 
 
 def _store():
     return current_app.config["MAPAPP_STORE_LOADER"].get()
 
 
-def _filters() -> query.Filters:
-    params = {name: request.args.getlist(name) or None for name in query.FILTER_PARAMETERS}
-    return query.parse_filters(params, query.vocabulary(_store()))
+def _args() -> dict[str, list[str]]:
+    return {key: request.args.getlist(key) for key in request.args}
 
 
-def _region_layer() -> str:
-    """The `layer` parameter of the regions table: "regions" (default) or "regions_2015"."""
-    from mapapp.data.coverage import check_layer
-
-    values = [value.strip() for value in request.args.getlist("layer") if value.strip()]
-    if len(values) > 1:
-        raise query.FilterError("layer", "given more than once; expected one of regions, regions_2015")
-    return check_layer(values[0] if values else "regions")
+def _filters() -> Filters:
+    return view.parse_filters(_args(), vocabulary(_store()))
 
 
-def _csv_separator() -> str:
-    sep = request.args.get("sep", ",")
-    if sep not in (",", ";"):
-        raise query.FilterError("sep", f"unknown separator {sep!r}; expected ',' or ';'")
-    return sep
+def _one(param: view.Param) -> str:
+    """The value of a single-valued parameter (`sep`, `layer`), its default when not given."""
+    return view.parse_one(param, _args(), vocabulary(_store()))
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _download(data: bytes, content_type: str, filename: str) -> Response:
+    # `content_type`, not `mimetype`: Flask would add a second "charset=utf-8" to a text type.
+    return Response(
+        data, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def _region_code(region: str) -> str:
+    if not view.is_region_code(region):
+        raise FilterError("region", f"{region[:40]!r} is not an INSEE region code: two digits, e.g. '84'")
+    return region
 
 
 def create_blueprint(web_dir: Path) -> Blueprint:
@@ -59,8 +67,8 @@ def create_blueprint(web_dir: Path) -> Blueprint:
             response.make_conditional(request)
         return response
 
-    @bp.errorhandler(query.FilterError)
-    def bad_parameter(exc: query.FilterError):
+    @bp.errorhandler(FilterError)
+    def bad_parameter(exc: FilterError):
         return jsonify(error=str(exc), parameter=exc.parameter), 400
 
     @bp.get("/healthz")
@@ -74,48 +82,64 @@ def create_blueprint(web_dir: Path) -> Blueprint:
 
     @bp.get("/api/clusters.geojson")
     def clusters_geojson():
-        return _download(exports.clusters_geojson(_store(), _filters()), "application/geo+json", "poles.geojson")
+        store, filters = _store(), _filters()
+        name = view.download_name("poles", filters, vocabulary(store), "geojson")
+        return _download(exports.clusters_geojson(store, filters), "application/geo+json", name)
 
     @bp.get("/api/clusters.csv")
     def clusters_csv():
-        filters, sep = _filters(), _csv_separator()
-        return _download(exports.clusters_csv(_store(), filters, sep), "text/csv", "poles.csv")
+        store, filters, sep = _store(), _filters(), _one(view.SEP)
+        name = view.download_name("poles", filters, vocabulary(store), "csv")
+        return _download(exports.clusters_csv(store, filters, sep), CSV, name)
 
     @bp.get("/api/regions")
     def regions():
-        filters, layer = _filters(), _region_layer()
+        filters, layer = _filters(), _one(view.LAYER)
         return Response(exports.regions_json(_store(), filters, layer), mimetype="application/json")
 
     @bp.get("/api/regions.csv")
     def regions_csv():
-        filters, sep, layer = _filters(), _csv_separator(), _region_layer()
-        data = exports.regions_csv(_store(), filters, sep, layer)
-        return _download(data, "text/csv", f"{layer}.csv")
-
-    # Imported here: mapapp.openapi reads this module's WEB_LAYERS.
-    from mapapp.data.coverage import compare_regions, is_region_code, parse_compared_regions, region_profile
-    from mapapp.data.profile import cluster_profile, is_cluster_id
-    from mapapp.openapi import openapi_document
+        store, filters, sep, layer = _store(), _filters(), _one(view.SEP), _one(view.LAYER)
+        kind = "regions" if layer == "regions" else "regions-2015"
+        # Every region is in the table, whatever the region filter: not named after it.
+        name = view.download_name(kind, replace(filters, regions=()), vocabulary(store), "csv")
+        return _download(exports.regions_csv(store, filters, sep, layer), CSV, name)
 
     @bp.get("/api/regions/compare")
     def regions_compare():
         store, filters = _store(), _filters()  # validates every filter, `region` included
-        codes = parse_compared_regions(request.args.getlist("region"), store.regions["code"])
+        codes = view.parse_compared_regions(request.args.getlist("region"), vocabulary(store))
         return jsonify(compare_regions(store, codes, filters))
+
+    @bp.get("/api/regions/compare.csv")
+    def regions_compare_csv():
+        store, filters, sep = _store(), _filters(), _one(view.SEP)
+        vocab = vocabulary(store)
+        codes = view.parse_compared_regions(request.args.getlist("region"), vocab)
+        data = exports.comparison_csv(compare_regions(store, codes, filters), sep)
+        name = view.download_name("comparaison", filters, vocab, "csv")
+        return _download(data, CSV, name)
 
     @bp.get("/api/regions/<region>")
     def region_view(region: str):
-        if not is_region_code(region):
-            raise query.FilterError("region", f"{region[:40]!r} is not an INSEE region code: two digits, e.g. '84'")
-        profile = region_profile(_store(), region, _filters())
+        profile = region_profile(_store(), _region_code(region), _filters())
         if profile is None:
             return jsonify(error=f"unknown region {region!r}", parameter="region"), 404
         return jsonify(profile)
 
+    @bp.get("/api/regions/<region>.csv")
+    def region_view_csv(region: str):
+        store, filters, sep = _store(), _filters(), _one(view.SEP)
+        profile = region_profile(store, _region_code(region), filters)
+        if profile is None:
+            return jsonify(error=f"unknown region {region!r}", parameter="region"), 404
+        name = view.download_name("region", replace(filters, regions=()), vocabulary(store), "csv", profile["name"])
+        return _download(exports.region_profile_csv(profile, sep), CSV, name)
+
     @bp.get("/api/clusters/<cluster_id>")
     def cluster(cluster_id: str):
         if not is_cluster_id(cluster_id):
-            raise query.FilterError(
+            raise FilterError(
                 "cluster_id", f"{cluster_id[:40]!r} is not a pôle id: at most 100 lowercase letters, digits or '-'"
             )
         profile = cluster_profile(_store(), cluster_id)

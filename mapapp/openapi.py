@@ -2,9 +2,10 @@
 
 `openapi_document(store)` is served at `/api/openapi.json`. Theme and region enums, the example
 pôle and the regions row come from the loaded data; property names come from the modules that
-produce them (`query.CLUSTER_COLUMNS`, `exports.CSV_CLUSTER_COLUMNS`, `query.region_coverage`),
+produce them (`query.CLUSTER_COLUMNS`, `exports.CSV_CLUSTER_COLUMNS`, `coverage.region_coverage`),
 so the description cannot drift from what the endpoints answer; the region profile's and
-comparison's from `coverage`.
+comparison's from `region_profile`; the query parameters, their values and defaults from
+`mapapp.view`, the one definition pages, API and CLI share.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
-from mapapp.api import WEB_LAYERS
+from mapapp import view
 from mapapp.data import coverage, exports, query
 from mapapp.data.cache import cached
 from mapapp.data.figures import MEASURES as FIGURE_MEASURES
-from mapapp.data.labels import PHASES
 from mapapp.data.profile import CLUSTER_ID_MAX_LENGTH, CLUSTER_ID_PATTERN, MEMBER_CATEGORIES
+from mapapp.data.region_profile import MAX_COMPARED, MIN_COMPARED
 from mapapp.data.store import SEAT_PRECISIONS, Store
+from mapapp.geo.layers import WEB_LAYERS
 
 GEOJSON = "application/geo+json"
 CSV = "text/csv"
@@ -79,6 +81,11 @@ _FIGURE = {
     "required": ["measure", "value", "unit", "as_of", "period", "source", "stated_as", "note"],
 }
 
+
+def _phase(store: Store) -> dict:
+    return {"type": "integer", "enum": list(query.vocabulary(store).phases)}
+
+
 # Properties of a seat feature, as `exports.cluster_features` writes them (list columns as arrays).
 _CLUSTER_PROPERTY_SCHEMAS = {
     "id": _STRING,
@@ -86,7 +93,7 @@ _CLUSTER_PROPERTY_SCHEMAS = {
     "former_names": _STRINGS,
     "aliases": {**_STRINGS, "description": "short names and acronyms people use; `q` finds them"},
     "themes": _STRINGS,
-    "phases": {"type": "array", "items": {"type": "integer", "enum": list(PHASES)}},
+    "phases": {"type": "array", "items": {"type": "integer", "description": "phase numbers (`geodata/phases.csv`)"}},
     "region_codes": _STRINGS,
     "seat_commune_code": _NULLABLE_STRING,
     "seat_name": _NULLABLE_STRING,
@@ -118,7 +125,7 @@ def _ref(name: str) -> dict:
 def _region_row_schema(store: Store) -> dict:
     """The columns of `region_coverage`, typed from their dtypes (ratios are null where the
     population is unknown)."""
-    table = query.region_coverage(store, query.Filters())
+    table = coverage.region_coverage(store, query.Filters())
     properties = {}
     for column, dtype in table.dtypes.items():
         if pd.api.types.is_bool_dtype(dtype):
@@ -136,7 +143,7 @@ def _region_row_schema(store: Store) -> dict:
     )
 
 
-def _profile_schema() -> dict:
+def _profile_schema(store: Store) -> dict:
     theme = _object({"id": _STRING, "label_fr": _STRING, "label_en": _STRING, "color": _STRING})
     seat = _object(
         {
@@ -155,7 +162,7 @@ def _profile_schema() -> dict:
     )
     label = _object(
         {
-            "phase": {"type": "integer", "enum": list(PHASES)},
+            "phase": _phase(store),
             "date": {"type": "string", "format": "date"},
             "status": _STRING,
             "application": _NULLABLE_STRING,
@@ -188,6 +195,52 @@ def _profile_schema() -> dict:
         }
     )
     amount = {"type": "number", "description": "euros"}
+    open_project = _object(
+        {
+            "project_id": _STRING,
+            "acronym": _NULLABLE_STRING,
+            "title": _STRING,
+            "programme": _NULLABLE_STRING,
+            "year": _INTEGER,
+            "start_date": _NULLABLE_DATE,
+            "end_date": _NULLABLE_DATE,
+            "roles": {
+                **_STRINGS,
+                "description": "the pôle's role(s): coordinator, participant, … (CORDIS); beneficiary",
+            },
+            "eu_contribution_eur": {**_NULLABLE_NUMBER, "description": "EU contribution to the pôle"},
+            "eu_contribution_total_eur": {**_NULLABLE_NUMBER, "description": "EU contribution to the consortium"},
+            "total_cost_eur": _NULLABLE_NUMBER,
+            "cofinancing_rate": {**_NULLABLE_NUMBER, "description": "EU co-financing rate in % (Kohesio)"},
+            "fund": _NULLABLE_STRING,
+            "nuts_region": _NULLABLE_STRING,
+            "partners": {**_STRINGS, "description": "consortium partners as 'name (country)'"},
+            "url": {**_NULLABLE_STRING, "description": "the project's public page"},
+            "source": _STRING,
+            "as_of": _STRING,
+        }
+    )
+    open_set = _object(
+        {
+            "count": _INTEGER,
+            "eu_contribution_eur": amount,
+            "items": {"type": "array", "items": open_project, "description": "latest year first"},
+            "sources": _SOURCES,
+        }
+    )
+    identifier = _object({"value": _STRING, "source": _STRING, "as_of": _STRING, "stated_as": _NULLABLE_STRING})
+    office = _object(
+        {
+            "siret": _STRING,
+            "address": _NULLABLE_STRING,
+            "commune_code": _NULLABLE_STRING,
+            "lon": _NULLABLE_NUMBER,
+            "lat": _NULLABLE_NUMBER,
+            "source": _STRING,
+            "as_of": _STRING,
+            "note": _NULLABLE_STRING,
+        }
+    )
     return _object(
         {
             "id": _STRING,
@@ -250,6 +303,11 @@ def _profile_schema() -> dict:
                 {
                     "total_eur": amount,
                     "by_funder": {"type": "array", "items": _object({"funder": _STRING, "amount_eur": amount})},
+                    "by_programme": {
+                        "type": "array",
+                        "items": _object({"funder": _STRING, "programme": _STRING, "amount_eur": amount}),
+                        "description": "lines whose programme is known (UE — Horizon 2020, FEDER — 2014-2020…)",
+                    },
                     "by_year": {
                         "type": "array",
                         "items": _object({"year": _INTEGER, "funder": _STRING, "amount_eur": amount}),
@@ -257,6 +315,20 @@ def _profile_schema() -> dict:
                     "sample": _BOOLEAN,
                     "sources": _SOURCES,
                 }
+            ),
+            "open_projects": _object(
+                {"cordis": open_set, "kohesio": open_set},
+                "Real EU projects (CORDIS) and FEDER/FSE operations (Kohesio) of the pôle's association, imported",
+            ),
+            "identifiers": _object(
+                {
+                    "siren": {"type": "array", "items": identifier},
+                    "siret": {"type": "array", "items": identifier, "description": "head office"},
+                    "vat": {"type": "array", "items": identifier, "description": "stated, or derived from the SIREN"},
+                    "pic": {"type": "array", "items": identifier},
+                    "office": {"oneOf": [office, {"type": "null"}], "description": "SIRENE head office"},
+                },
+                "The association's identifiers, each with its source",
             ),
             "source": _NULLABLE_STRING,
             "as_of": _NULLABLE_STRING,
@@ -267,7 +339,7 @@ def _profile_schema() -> dict:
 
 
 def _region_schemas() -> dict:
-    """Schemas of `coverage.region_profile` and `coverage.compare_regions`."""
+    """Schemas of `region_profile.region_profile` and `region_profile.compare_regions`."""
     measure = _object(
         {
             "value": _NUMBER,
@@ -292,8 +364,8 @@ def _region_schemas() -> dict:
             "label_fr": _STRING,
             "label_en": _STRING,
             "color": _STRING,
-            "clusters_active": {"type": "integer", "description": "selected pôles active in the region"},
-            "clusters_national": {"type": "integer", "description": "selected pôles in the country"},
+            "clusters_active": {"type": "integer", "description": "pôles of the phase active in the region"},
+            "clusters_national": {"type": "integer", "description": "pôles of the phase in the country"},
         }
     )
     provenance = {"sample": _BOOLEAN, "sources": _SOURCES}
@@ -301,13 +373,19 @@ def _region_schemas() -> dict:
     profile = _object(
         {
             **summary,
-            "clusters": _object({"seated": listed, "active": listed}, "Sorted by name."),
+            "filtered": {"type": "boolean", "description": "whether theme or text filters narrow the selection"},
+            "clusters": _object({"seated": listed, "active": listed}, "The selected pôles, sorted by name."),
+            "in_phase": _object(
+                {"clusters_seated": _INTEGER, "clusters_active": _INTEGER},
+                "Every pôle of the phase seated and active in the region, whatever the theme and text filters.",
+            ),
             "themes": _object(
                 {
                     "items": {"type": "array", "items": theme, "description": "every theme of the vocabulary"},
                     "present": _STRINGS,
-                    "missing": {**_STRINGS, "description": "themes with no selected pôle active in the region"},
-                }
+                    "missing": {**_STRINGS, "description": "themes with no pôle of the phase active in the region"},
+                },
+                "Counted on every pôle of the phase, whatever the theme and text filters.",
             ),
             "members": _object(
                 {
@@ -351,8 +429,8 @@ def _region_schemas() -> dict:
         "RegionComparison": {
             "type": "array",
             "items": compared,
-            "minItems": coverage.MIN_COMPARED,
-            "maxItems": coverage.MAX_COMPARED,
+            "minItems": MIN_COMPARED,
+            "maxItems": MAX_COMPARED,
             "description": "The regions in the order asked.",
         },
     }
@@ -383,7 +461,7 @@ def _schemas(store: Store) -> dict:
             {"type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": _ref("ClusterFeature")}},
             "The matching pôles' seats, sorted by name.",
         ),
-        "ClusterProfile": _profile_schema(),
+        "ClusterProfile": _profile_schema(store),
         "RegionRow": _region_row_schema(store),
         **_region_schemas(),
         "Health": _object({"status": {"const": "ok"}, "clusters": _INTEGER, "regions": _INTEGER}),
@@ -391,59 +469,24 @@ def _schemas(store: Store) -> dict:
 
 
 def _parameters(store: Store) -> dict:
-    themes = [str(t) for t in store.themes["id"]]
     regions = [str(r) for r in store.regions["code"]]
     # The examples all describe one current pôle, so that together they still select it.
     current = store.clusters[store.clusters["current"] & store.clusters["region_list"].map(bool)]
     example = (current if len(current) else store.clusters).iloc[0]
 
-    def multi(name: str, items: dict, description: str, example: list) -> dict:
-        return {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": description + " Several values: repeat the parameter or separate with commas.",
-            "style": "form",
-            "explode": True,
-            "schema": {"type": "array", "items": items},
-            "example": example,
-        }
-
+    vocab = query.vocabulary(store)
+    examples = {
+        "theme": list(example["theme_list"][:1]),
+        "phase": [str(p) for p in example["phases"][-1:]],
+        "region": list(example["region_list"][:1]),
+        "q": str(example["name"]),
+        "sep": ";",
+        "layer": "regions_2015",
+    }
+    described = {param.key: _query_parameter(param, vocab, examples[param.key]) for param in (*view.FILTERS, view.SEP)}
     return {
-        "theme": multi(
-            "theme",
-            {"type": "string", "enum": themes},
-            "Pôles with one of these themes.",
-            list(example["theme_list"][:1]),
-        ),
-        "phase": multi(
-            "phase",
-            {"type": "integer", "enum": list(PHASES)},
-            "Pôles that held a label in one of these phases (1: 2005-2008 … 5: 2023-2026).",
-            list(example["phases"][-1:]),
-        ),
-        "region": multi(
-            "region",
-            {"type": "string", "enum": regions},
-            "Pôles active in one of these regions (INSEE region code).",
-            list(example["region_list"][:1]),
-        ),
-        "q": {
-            "name": "q",
-            "in": "query",
-            "required": False,
-            "description": "Text in the name, a former name or a merged pôle's name (case- and accent-insensitive).",
-            "schema": {"type": "string", "maxLength": query.MAX_QUERY_LENGTH},
-            "example": str(example["name"]),
-        },
-        "sep": {
-            "name": "sep",
-            "in": "query",
-            "required": False,
-            "description": "CSV separator; ';' for French spreadsheets.",
-            "schema": {"type": "string", "enum": [",", ";"], "default": ","},
-            "example": ";",
-        },
+        **described,
+        "region_layer": _query_parameter(view.LAYER, vocab, examples["layer"]),
         "cluster_id": {
             "name": "cluster_id",
             "in": "path",
@@ -457,7 +500,7 @@ def _parameters(store: Store) -> dict:
             "in": "path",
             "required": True,
             "description": "An INSEE region code (two digits), as in the `code` field of /api/regions.",
-            "schema": {"type": "string", "pattern": coverage.REGION_CODE_PATTERN},
+            "schema": {"type": "string", "pattern": view.REGION_CODE_PATTERN},
             "example": str(example["region_list"][0]) if example["region_list"] else regions[0],
         },
         "compared_regions": {
@@ -465,7 +508,7 @@ def _parameters(store: Store) -> dict:
             "in": "query",
             "required": True,
             "description": (
-                f"{coverage.MIN_COMPARED} to {coverage.MAX_COMPARED} regions to compare (INSEE codes)."
+                f"{MIN_COMPARED} to {MAX_COMPARED} regions to compare (INSEE codes)."
                 " Several values: repeat the parameter or separate with commas."
             ),
             "style": "form",
@@ -473,23 +516,10 @@ def _parameters(store: Store) -> dict:
             "schema": {
                 "type": "array",
                 "items": {"type": "string", "enum": regions},
-                "minItems": coverage.MIN_COMPARED,
-                "maxItems": coverage.MAX_COMPARED,
+                "minItems": MIN_COMPARED,
+                "maxItems": MAX_COMPARED,
             },
-            "example": regions[-coverage.MIN_COMPARED :],
-        },
-        "region_layer": {
-            "name": "layer",
-            "in": "query",
-            "required": False,
-            "description": (
-                "Region layer: `regions`, the 18 current regions, or `regions_2015`, the 27 regions in force"
-                " before 2016 (to read phases 1-3 against the map of the time). On `regions_2015` members and"
-                " seats are placed by their commune's département, and a pôle is active in an old region when"
-                " the old region lies inside one of its (current) regions of activity."
-            ),
-            "schema": {"type": "string", "enum": list(coverage.REGION_LAYERS), "default": "regions"},
-            "example": "regions_2015",
+            "example": regions[-MIN_COMPARED:],
         },
         "layer": {
             "name": "layer",
@@ -499,6 +529,39 @@ def _parameters(store: Store) -> dict:
             "schema": {"type": "string", "enum": list(WEB_LAYERS)},
             "example": WEB_LAYERS[0],
         },
+    }
+
+
+def _query_parameter(param: view.Param, vocab: query.Vocabulary, example) -> dict:
+    """The OpenAPI description of a `mapapp.view` parameter: its values and its default are the
+    ones every page, the API and the CLI use."""
+    default = list(param.default(vocab))
+    value = {"type": "string"}
+    if param.choices is not None:
+        value["enum"] = list(param.choices(vocab))
+    else:
+        value["maxLength"] = param.max_length
+    description = param.help + (f" Default: {', '.join(default)}." if default else "")
+    if not param.multi:
+        schema = {**value, "default": default[0]} if default else value
+        return {
+            "name": param.key,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+            "example": example,
+        }
+    schema = {"type": "array", "items": value, **({"default": default} if default else {})}
+    return {
+        "name": param.key,
+        "in": "query",
+        "required": False,
+        "description": description + " Several values: repeat the parameter or separate with commas.",
+        "style": "form",
+        "explode": True,
+        "schema": schema,
+        "example": example,
     }
 
 
@@ -525,12 +588,19 @@ def _get(summary: str, parameters: list[str], ok: dict, errors: dict | None = No
 
 
 def _paths() -> dict:
-    filters = list(query.FILTER_PARAMETERS)
+    filters = [param.key for param in view.FILTERS]
     bad_filter = {"400": _error("A filter parameter has a bad value; `parameter` names it.")}
     bad_layer = {"400": _error("A filter parameter or `layer` has a bad value; `parameter` names it.")}
-    csv_text = {"type": "string", "description": "UTF-8 with BOM; formula-like cells prefixed with an apostrophe."}
+    csv_text = {
+        "type": "string",
+        "description": "UTF-8 with BOM; formula-like cells prefixed with an apostrophe; with `sep=;`, decimal commas,"
+        " oui/non and whole euros. Named for what it holds (themes, regions, phase).",
+    }
     cluster_csv = dict(
         csv_text, description=csv_text["description"] + " Columns: " + ", ".join(exports.CSV_CLUSTER_COLUMNS)
+    )
+    measures_csv = dict(
+        csv_text, description=csv_text["description"] + " Columns: " + ", ".join(exports.MEASURE_COLUMNS)
     )
     regions = {"type": "array", "items": _ref("RegionRow")}
     return {
@@ -583,10 +653,26 @@ def _paths() -> dict:
                 "404": _error("No current region has this code."),
             },
         ),
+        "/api/regions/{region}.csv": _get(
+            "Profile of one region, as CSV: each measure's value, per 100,000 inhabitants and ranks, then members"
+            " by category (`members_<category>`) and funding by funder (`funding_eur_<funder>`)",
+            ["theme", "phase", "q", "region_code", "sep"],
+            _ok("One row per measure, as an attachment.", CSV, measures_csv, download=True),
+            {
+                "400": _error("The code is not two digits, or a filter has a bad value; `parameter` names it."),
+                "404": _error("No current region has this code."),
+            },
+        ),
         "/api/regions/compare": _get(
             "Measures and ranks of 2 to 4 regions side by side",
             ["theme", "phase", "q", "compared_regions"],
             _ok("One entry per region, in the order asked.", JSON, _ref("RegionComparison")),
+            {"400": _error("Fewer than 2 or more than 4 regions, an unknown one, or a bad filter value.")},
+        ),
+        "/api/regions/compare.csv": _get(
+            "Measures and ranks of 2 to 4 regions, as CSV",
+            ["theme", "phase", "q", "compared_regions", "sep"],
+            _ok("One row per region and measure, as an attachment.", CSV, measures_csv, download=True),
             {"400": _error("Fewer than 2 or more than 4 regions, an unknown one, or a bad filter value.")},
         ),
         "/geodata/{layer}.geojson": _get(
@@ -603,8 +689,8 @@ def openapi_document(store: Store) -> dict:
     """The OpenAPI 3.1 document of every endpoint of `api.create_blueprint` (built once per store).
 
     >>> doc = openapi_document(store)  # doctest: +SKIP
-    >>> doc["components"]["parameters"]["phase"]["schema"]["items"]["enum"]  # doctest: +SKIP
-    [1, 2, 3, 4, 5]
+    >>> doc["components"]["parameters"]["phase"]["schema"]["default"]  # doctest: +SKIP
+    ['5']
     """
     return copy.deepcopy(cached(store, "openapi", _build))
 
@@ -622,7 +708,9 @@ def _build(store: Store) -> dict:
             "description": (
                 "France's pôles de compétitivité: seats, profiles and per-region figures. Every endpoint "
                 "takes the map's filters; a bad value is answered with HTTP 400 and "
-                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`).'
+                '`{"error": …, "parameter": …}`. Members, projects and funding are sample data (`sample`) '
+                "except where real files were imported: EU projects (CORDIS), FEDER/FSE operations (Kohesio), "
+                "each with its source and date."
             ),
         },
         "paths": _paths(),

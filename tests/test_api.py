@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_healthz(client):
 
 
 def test_clusters_is_a_feature_collection_with_the_contract_properties(client, store):
-    data = client.get("/api/clusters").json
+    data = client.get("/api/clusters?phase=all").json
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == len(store.clusters)
     for feature in data["features"]:
@@ -154,3 +155,84 @@ def test_security_headers_and_frame_ancestors(app, client):
     # Data and scripts get a short policy (no 2 KB of hashes on every answer) that keeps them inert.
     data_policy = csp(allowed.get("/api/clusters"))
     assert data_policy == {"default-src": ["'none'"], "frame-ancestors": ["'self'", "https://www.example.gouv.fr"]}
+
+
+# --- One default for every view of a URL; exports a person can open (issue 12) ------------------
+
+
+def test_the_api_s_default_phase_is_the_page_s(client, store):
+    """`/api/regions/compare?region=53&region=52` ranks Bretagne as the page does: both read no
+    `phase` as today's phase, and `phase=all` as every phase."""
+    today = client.get("/api/clusters").json["features"]
+    assert today and all(5 in f["properties"]["phases"] for f in today)
+    assert len(client.get("/api/clusters?phase=all").json["features"]) == len(store.clusters)
+    compared = client.get("/api/regions/compare?region=53&region=52").json
+    assert compared == client.get("/api/regions/compare?region=53&region=52&phase=5").json
+    assert compared != client.get("/api/regions/compare?region=53&region=52&phase=all").json
+    assert client.get("/api/regions").json == client.get("/api/regions?phase=5").json
+
+
+def _french_rows(response) -> list[dict]:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_french_csv_of_pôles_is_french(client):
+    response = client.get("/api/clusters.csv?sep=;&theme=health&region=84")
+    assert (
+        'filename="poles-sante-et-biotechnologies-auvergne-rhone-alpes-phase-5.csv"'
+        in response.headers["Content-Disposition"]
+    )
+    rows = _french_rows(response)
+    assert rows
+    for row in rows:
+        assert row["sample"] in ("oui", "non") and row["current"] in ("oui", "non")
+        assert row["funding_eur"].isdigit()  # whole euros
+        assert "," in row["latitude"] and "." not in row["latitude"]  # decimal comma
+        for value in row.values():
+            assert not re.fullmatch(r"-?\d+\.\d+", value), value  # never a decimal point
+    members = [row["members_published"] for row in rows if row["members_published"]]
+    assert members and all(m.isdigit() for m in members)  # 270, not 270.0
+
+
+def test_the_french_csv_of_regions_is_french(client):
+    response = client.get("/api/regions.csv?sep=;&theme=health")
+    assert 'filename="regions-sante-et-biotechnologies-phase-5.csv"' in response.headers["Content-Disposition"]
+    rows = {row["code"]: row for row in _french_rows(response)}
+    assert rows["01"]["population"] == "390253" and rows["01"]["sample"] in ("oui", "non")
+    assert re.fullmatch(r"\d+,\d+", rows["84"]["members_per_100k"])
+    assert rows["84"]["funding_eur"].isdigit() and rows["84"]["funding_eur_per_100k"].isdigit()
+    assert rows["06"]["members_per_100k"] == ""  # Mayotte: n/a
+    international = client.get("/api/regions.csv?theme=health").data.decode("utf-8-sig")
+    assert "390253.0" not in international and "390253," in international
+
+
+def test_a_region_profile_and_a_comparison_export_as_csv(client):
+    profile = client.get("/api/regions/84?theme=health").json
+    response = client.get("/api/regions/84.csv?sep=;&theme=health")
+    assert (
+        'filename="region-auvergne-rhone-alpes-sante-et-biotechnologies-phase-5.csv"'
+        in response.headers["Content-Disposition"]
+    )
+    rows = {row["measure"]: row for row in _french_rows(response)}
+    assert int(rows["members"]["value"]) == profile["measures"]["members"]["value"]
+    assert int(rows["members"]["rank"]) == profile["measures"]["members"]["rank"]
+    assert rows["members"]["ranked"] == "18" and rows["members"]["ranked_per_100k"] == "17"
+    assert int(rows["members_sme"]["value"]) == profile["members"]["by_category"]["sme"]
+    compared = client.get("/api/regions/compare.csv?sep=;&region=53&region=52")
+    assert 'filename="comparaison-bretagne-pays-de-la-loire-phase-5.csv"' in compared.headers["Content-Disposition"]
+    rows = _french_rows(compared)
+    assert {row["region_code"] for row in rows} == {"53", "52"}
+    assert client.get("/api/regions/99.csv").status_code == 404
+    assert client.get("/api/regions/compare.csv?region=53").status_code == 400
+
+
+def test_a_region_s_themes_and_pôle_counts_do_not_depend_on_the_theme_filter(client):
+    everything = client.get("/api/regions/84").json
+    health = client.get("/api/regions/84?theme=health").json
+    assert health["themes"] == everything["themes"]
+    assert health["in_phase"] == everything["in_phase"]
+    assert (health["filtered"], everything["filtered"]) == (True, False)
+    assert len(health["clusters"]["active"]) < health["in_phase"]["clusters_active"]
+    assert {"digital", "energy", "materials"} <= set(health["themes"]["present"])  # not "missing" with Santé ticked

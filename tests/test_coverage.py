@@ -16,10 +16,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from mapapp.data.coverage import classify, compare_regions, parse_compared_regions, region_profile
-from mapapp.data.query import FilterError, Filters, filter_clusters, parse_filters, region_coverage, vocabulary
+from mapapp.data.classes import classify
+from mapapp.data.coverage import region_coverage
+from mapapp.data.query import FilterError, Filters, Vocabulary, filter_clusters, vocabulary
+from mapapp.data.region_profile import compare_regions, region_profile
 from mapapp.data.store import Store, load_directory
 from mapapp.geo.layers import read_layer, regions_2015_table
+from mapapp.view import parse_compared_regions, parse_filters
 
 # --- A hand-made data set -------------------------------------------------------------------
 # Regions: 11 (1,000,000 inhabitants), 84 (500,000), 53 (200,000), 06 Mayotte (unknown).
@@ -365,7 +368,7 @@ def test_compare_regions_uses_the_same_measure_block(tiny):
     [("84,11", ("84", "11")), (["84", "11", "53"], ("84", "11", "53")), (["84,11", "53", "06"], None)],
 )
 def test_parse_compared_regions(raw, expected):
-    known = ["11", "84", "53", "06", "93"]
+    known = Vocabulary(themes=(), regions=("11", "84", "53", "06", "93"))
     if expected:
         assert parse_compared_regions(raw, known) == expected
     else:
@@ -375,7 +378,7 @@ def test_parse_compared_regions(raw, expected):
 @pytest.mark.parametrize("raw", [None, "84", "84,84", "84,11,53,06,93", "84,xx"])
 def test_parse_compared_regions_refuses(raw):
     with pytest.raises(FilterError) as err:
-        parse_compared_regions(raw, ["11", "84", "53", "06", "93"])
+        parse_compared_regions(raw, Vocabulary(themes=(), regions=("11", "84", "53", "06", "93")))
     assert err.value.parameter == "region"
 
 
@@ -505,7 +508,7 @@ def test_regions_endpoint_before_2016(client, store, query_string):
     mayotte = next(r for r in rows if r["code"] == "06")
     assert mayotte["population"] is None and mayotte["members_per_100k"] is None
     response = client.get(f"/api/regions.csv?layer=regions_2015&sep=;&{query_string}")
-    assert response.status_code == 200 and 'filename="regions_2015.csv"' in response.headers["Content-Disposition"]
+    assert response.status_code == 200 and 'filename="regions-2015-' in response.headers["Content-Disposition"]
     csv = pd.read_csv(io.StringIO(response.data.decode("utf-8-sig")), sep=";", dtype={"code": str})
     assert len(csv) == 27 and list(csv.columns) == list(rows[0])
     for measure in ("clusters_seated", "clusters_active", "members", "projects", "funding_eur"):

@@ -54,7 +54,9 @@ def test_merged_pôles_point_at_their_successor(store):
 
 
 def test_labels_expire_with_their_phase(store):
-    assert phase_on("2005-07-12") == 1 and phase_on("2019-02-04") == 3 and phase_on("2024-01-08") == 5
+    labels = store.labels
+    assert phase_on(labels, "2005-07-12") == 1 and phase_on(labels, "2019-02-04") == 3
+    assert phase_on(labels, "2024-01-08") == 5
     phase3_only = store.labels.groupby("cluster_id")["phase"].max()
     dropped = set(phase3_only[phase3_only == 3].index)
     assert dropped, "some pôles were not renewed in phase 4"

@@ -65,6 +65,6 @@ def test_every_third_party_import_of_the_app_is_a_declared_dependency():
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("mapapp", "__future__")}
-    import_names = {"psycopg": "psycopg", "yaml": "pyyaml"}
+    import_names = {"psycopg": "psycopg", "yaml": "pyyaml", "stdnum": "python_stdnum"}
     missing = {m for m in third_party if import_names.get(m, m).lower() not in names}
     assert missing == set(), f"imported by mapapp/ but not in pyproject.toml's dependencies: {missing}"

@@ -11,6 +11,7 @@ from dash import dcc
 from dash import html as h
 
 from mapapp.data import query
+from mapapp.render.drawing import dark
 from mapapp.ui.firstpaint import to_html
 
 
@@ -51,12 +52,14 @@ def test_the_copy_has_no_ids_and_no_scripts(client):
 
 def test_a_coloured_view_shows_its_legend_and_region_profile(client):
     copy = copy_of(client.get("/?region=84&mode=members").get_data(as_text=True))
-    assert '<div class="legend-box" aria-live="polite"><p><strong>membres</strong></p>' in copy
+    assert '<div class="legend-box" aria-live="polite"><p><strong>Membres</strong></p>' in copy
     assert ">Auvergne-Rhône-Alpes</h2>" in copy
     main = copy[copy.index("fp-svg fp-main") :]
     box = re.search(r'<div class="main-map fp-box"([^>]*)>', copy).group(1)
     ref_fill = re.search(r'data-ref-fill="([^"]+)"', box).group(1)
-    assert re.search(rf'<path class="fp-ref" d="[^"]+" fill="{ref_fill}" stroke="#000091" stroke-width="3"', main)
+    # Chosen: outlined in blue France, or in yellow on a dark class (as assets/mapapp-map.js does).
+    outline = "#ffca00" if dark(ref_fill) else "#000091"
+    assert re.search(rf'<path class="fp-ref" d="[^"]+" fill="{ref_fill}" stroke="{outline}" stroke-width="3"', main)
 
 
 def test_an_embed_without_filters_keeps_its_page_classes(client):

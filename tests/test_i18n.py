@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from mapapp.data.profile import cluster_profile
-from mapapp.i18n import MESSAGES, format_date, format_eur, format_euros, format_number
+from mapapp.i18n import MESSAGES, format_date, format_eur, format_euros, format_number, t
 from mapapp.ui.profile import profile_panel
+
+PHASES = (1, 2, 3, 4, 5)
 
 
 def placeholders(text: str) -> set[str]:
@@ -46,7 +48,13 @@ def test_profile_dates_are_written_for_the_reader(store):
     profile = cluster_profile(store, "aerospace-valley")
     first = profile["labels"][0]["date"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", first)  # ISO in the data
-    english = " ".join(texts(profile_panel("en", profile)))
-    french = " ".join(texts(profile_panel("fr", profile)))
+    english = " ".join(texts(profile_panel("en", profile, PHASES)))
+    french = " ".join(texts(profile_panel("fr", profile, PHASES)))
     assert format_date("en", first) in english and format_date("fr", first) in french
     assert first not in english and first not in french
+
+
+def test_french_elides_de_before_a_name_with_a_vowel():
+    assert t("fr", "merged_from", names="Imaginove") == "Issu de la fusion d'Imaginove"
+    assert t("fr", "merged_from", names="Plastipolis, Elastopôle") == "Issu de la fusion de Plastipolis, Elastopôle"
+    assert t("en", "merged_from", names="Imaginove") == "Born of the merger of Imaginove"

@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from mapapp.data.query import MAX_QUERY_LENGTH
 from mapapp.openapi import openapi_document
+from mapapp.view import MAX_QUERY_LENGTH
 
 API_PREFIXES = ("/api", "/healthz", "/geodata")
 
@@ -54,7 +54,9 @@ def test_enums_come_from_the_data(document, store):
     parameters = document["components"]["parameters"]
     assert parameters["theme"]["schema"]["items"]["enum"] == list(store.themes["id"])
     assert parameters["region"]["schema"]["items"]["enum"] == list(store.regions["code"])
-    assert parameters["phase"]["schema"]["items"]["enum"] == [1, 2, 3, 4, 5]
+    assert parameters["phase"]["schema"]["items"]["enum"] == ["1", "2", "3", "4", "5", "all"]
+    # One default for every view of a URL: today's phase, as on the map.
+    assert parameters["phase"]["schema"]["default"] == ["5"] and "today's phase" in parameters["phase"]["description"]
     assert parameters["q"]["schema"]["maxLength"] == MAX_QUERY_LENGTH
     for name in ("theme", "phase", "region"):
         assert (parameters[name]["style"], parameters[name]["explode"]) == ("form", True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mapapp.data import query
-from mapapp.data.query import FilterError, Filters, filter_clusters, parse_filters, region_coverage
+from mapapp.data.coverage import region_coverage
+from mapapp.data.query import FilterError, Filters, filter_clusters
+from mapapp.view import parse_filters
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from mapapp.data import query
-from mapapp.render.drawing import SELECTED_STROKE, view_drawing
+from mapapp.render.drawing import DARK_FILL_STROKE, SELECTED_STROKE, dark, framed_bounds, view_drawing
+from mapapp.render.framing import image_view, legend_height, padding_css
 from mapapp.render.mercator import Box, fit_zoom, groups, world
 from mapapp.render.svg import Sizing, frame_svg, map_image
 from mapapp.ui import coverage
-from mapapp.ui.map import MAINLAND_BOUNDS, theme_colors
-from mapapp.ui.state import parse_view_state
+from mapapp.ui.map import MAINLAND_BOUNDS, region_bounds, theme_colors
+from mapapp.view import parse_page
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -25,7 +26,7 @@ def state_of(store, query_string: str):
     for pair in filter(None, query_string.split("&")):
         name, _, value = pair.partition("=")
         args.setdefault(name, []).append(value)
-    return parse_view_state(args, query.vocabulary(store), set(store.clusters["id"]))
+    return parse_page(args, query.vocabulary(store))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,9 @@ def test_map_svg_colours_regions_as_the_legend_says(client, store):
     fills = {p.get("fill") for p in paths}
     assert fills <= set(colouring["colors"].values())
     assert len(fills) >= 3  # the chosen region and neighbours of other classes
-    chosen = [p for p in paths if p.get("stroke") == SELECTED_STROKE]
+    # The chosen region is outlined in blue France, or in yellow on a dark class (as in the page).
+    outline = DARK_FILL_STROKE if dark(colouring["colors"]["84"]) else SELECTED_STROKE
+    chosen = [p for p in paths if p.get("stroke") == outline]
     assert chosen and {p.get("fill") for p in chosen} == {colouring["colors"]["84"]}
     legend_texts = [t.text for t in root.iter(f"{SVG}text")]
     assert colouring["legend"]["title"] in legend_texts
@@ -143,3 +146,38 @@ def test_the_page_map_follows_its_container(store):
     layers = re.findall(r'<g class="fp-z fp-z(\d+)"', inline.body)
     assert layers == sorted(layers, key=int) and len(layers) >= 3
     assert inline.reference and inline.markers == 1
+
+
+def test_the_main_map_frames_the_chosen_regions_as_the_page_does(store):
+    bounds = region_bounds(store)
+    # Mainland regions chosen: their union; overseas ones only: theirs; none: mainland France.
+    (south, west), (north, east) = framed_bounds(("84", "53", "04"), bounds)
+    assert (south, west) == (min(bounds["84"][0][0], bounds["53"][0][0]), min(bounds["84"][0][1], bounds["53"][0][1]))
+    assert (north, east) == (max(bounds["84"][1][0], bounds["53"][1][0]), max(bounds["84"][1][1], bounds["53"][1][1]))
+    assert framed_bounds(("04",), bounds) == bounds["04"]
+    assert framed_bounds((), bounds) == MAINLAND_BOUNDS
+
+
+def test_the_drawing_is_padded_clear_of_the_insets_and_the_legend(store):
+    colouring = coverage.pick(coverage.choropleths(store, "fr", query.Filters(phases=(5,))), "members", False)
+    height = legend_height(colouring)
+    assert legend_height(coverage.pick({}, "none", False)) is None
+    assert 120 < height < 170  # title, five classes, the sample badge (measured in Chromium: 145 px)
+    css = padding_css("fp-main", Box.of_bounds(MAINLAND_BOUNDS), [5.0, 5.25, 5.5], height)
+    # A wide screen: the insets' column on the left (one column when the map is tall enough), the
+    # legend on the right or at the top; a phone: the insets' row at the bottom.
+    assert "--pl:116.0px;--pt:10.0px;--pr:242.0px;--pb:10.0px" in css
+    assert f"--pl:116.0px;--pt:{8 + height + 10:.1f}px;--pr:10.0px" in css
+    # (a phone 375 px wide: one row of insets from 360.4 px on, 62.5 px tall, 8 px from the edge)
+    phone = css[css.index("(max-width: 420px)") :]
+    assert "(width>=360.40px){.fp-main-pad{--pl:10.0px;--pt:10.0px;--pr:10.0px;--pb:80.5px}" in phone
+
+
+def test_the_image_frames_its_regions_clear_of_the_insets_and_the_legend():
+    box = Box.of_bounds(MAINLAND_BOUNDS)
+    plain = image_view(box, 1200, 800, (0, 0), None)
+    x, y, zoom = image_view(box, 1200, 800, (512, 100), (190, 166))
+    assert zoom < plain[2]
+    # The box's centre is moved up, off the insets' row (its bottom padding beats its left one
+    # here), and left of the legend (beside it rather than under it).
+    assert y > box.center[1] and x > box.center[0]

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 from cachetools import LRUCache
 
-if TYPE_CHECKING:
-    from mapapp.data.store import Store
+
+class Store(Protocol):
+    """What a cache needs of a `store.Store` (named here so that the store can use the caches)."""
+
+    cache: dict
+
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Store)
 _LOCK = threading.RLock()  # guards the creation of per-store entries and every LRU access
 
 
@@ -29,7 +34,7 @@ def _lock_of(store: Store) -> threading.RLock:
         return store.cache.setdefault(("lock",), threading.RLock())
 
 
-def cached(store: Store, name: str, compute: Callable[[Store], T]) -> T:
+def cached(store: S, name: str, compute: Callable[[S], T]) -> T:
     """`compute(store)` once per store, kept in `store.cache` under `name`: the one place derived
     tables (search keys, coverage table, gazetteer index…) are built and shared. Concurrent
     callers wait for the first one instead of building the same table twice."""

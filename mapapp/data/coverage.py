@@ -1,31 +1,23 @@
-"""Territorial coverage: what a selection of pôles amounts to in each region, JSON-ready.
+"""Territorial coverage: what a selection of pôles amounts to in each region.
 
 The figures come from one per-store table per region layer (`coverage_table`, built once in
 `store.cache`): per pôle, its members located in each region (by category), its projects and
 funding (attributed to its seat region), its seat region, its regions of activity and its themes.
 A filter selects pôles with `query.filter_clusters` (same semantics as the map and
 `/api/clusters`) and the figures are sums of rows, so a recolouring costs a few milliseconds on
-2 M members as on 20 k.
+2 M members as on 20 k. `region_coverage` is the 18- (or 27-) row table behind `/api/regions`;
+one region's profile and the comparison of regions read it (`region_profile`), and the
+choropleth classes are cut from it (`classes`).
 
 Two region layers (`REGION_LAYERS`): "regions", the 18 current regions, and "regions_2015", the
 27 regions in force before 2016 (`store.regions_2015`, départements from
 `geo.layers.regions_2015_table`), to read phases 1-3 against the map of the time. On the old
 layer members, seats (so projects and funding) are placed by their commune's département; see
 `region_coverage` for what "active" means there.
-
-- `query.region_coverage(store, filters, layer)`: the 18- (or 27-) row table behind
-  `/api/regions` (computed here by `coverage_frame`);
-- `classify(values, k, scheme)`: choropleth classes (mapclassify) robust to ties, zeros and n/a;
-- `region_profile(store, code, filters)`: one region's pôles, themes, members, projects, funding
-  and its rank among the 18 regions on every measure;
-- `compare_regions(store, codes, filters)`: the measure block of up to four regions.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,15 +25,8 @@ import pandas as pd
 
 from mapapp.data.cache import cached, memoized
 from mapapp.data.figures import headline_figures
-from mapapp.data.profile import MEMBER_CATEGORIES, _plain
-from mapapp.data.query import (
-    FilterError,
-    Filters,
-    _values,
-    activity_by_cluster,
-    filter_clusters,
-    region_coverage,
-)
+from mapapp.data.profile import MEMBER_CATEGORIES
+from mapapp.data.query import FilterError, Filters, activity_by_cluster, filter_clusters
 from mapapp.data.query import normalize_text as _normalize_text
 from mapapp.data.store import Store
 from mapapp.geo.layers import regions_2015_table
@@ -57,15 +42,6 @@ COVERAGE_COLUMNS = [
     "clusters_without_members_published",
     "sample",
 ]
-SCHEMES = ("quantiles", "natural_breaks")
-# mapclassify's notices, expected here (few distinct values, no numba): filtered once for the
-# process, since warnings.catch_warnings is not safe across a server's threads.
-warnings.filterwarnings("ignore", message="Not enough unique values in array")
-warnings.filterwarnings("ignore", message="Numba not installed")
-REGION_CODE_PATTERN = "^[0-9]{2}$"  # INSEE region codes: two digits ("06", "84")
-MAX_COMPARED = 4
-MIN_COMPARED = 2
-NO_FILTERS = Filters()
 
 
 @dataclass(frozen=True)
@@ -149,7 +125,7 @@ class CoverageTable:
         members_by_region: int array (pôles, regions): `members` summed over categories.
         seat: int array (pôles,): position of the seat region, -1 when the seat is unknown.
         active: bool array (pôles, regions): the region is among the pôle's regions of activity
-            (pre-2016 layer: it lies inside one of them, see `query.region_coverage`).
+            (pre-2016 layer: it lies inside one of them, see `region_coverage`).
         themes: bool array (pôles, themes in vocabulary order).
         projects, funding_eur: per pôle (projects by `cluster_id`, funding lines summed).
         members_published: per pôle, the latest members figure it published (real, sourced;
@@ -180,12 +156,6 @@ class CoverageTable:
     funding_lines: Lines
     funder_projects: Lines
     provenance: dict[str, Lines]
-
-
-def is_region_code(text: str) -> bool:
-    """Whether `text` has the form of an INSEE region code (it may still name no region):
-    `is_region_code("84")` is True, `is_region_code("8")` is False."""
-    return re.fullmatch(REGION_CODE_PATTERN, text) is not None
 
 
 def check_layer(layer: str) -> str:
@@ -356,8 +326,33 @@ def selected(store: Store, filters: Filters) -> np.ndarray:
     return memoized(store, "coverage_selection", key, compute, max_entries=256)
 
 
-def coverage_frame(store: Store, filters: Filters, layer: str = "regions") -> pd.DataFrame:
-    """The body of `query.region_coverage` (documented there): sums of `coverage_table` rows."""
+def region_coverage(store: Store, filters: Filters, layer: str = "regions") -> pd.DataFrame:
+    """Per region of `layer` (in the layer's order), for the pôles matching `filters` (region
+    filter ignored, so every region is compared on the same selection):
+
+    - clusters_seated: pôles whose seat is in the region (sums to the selection's placed pôles);
+    - clusters_active: pôles with the region among their regions of activity;
+    - members: members located in the region; projects, funding_eur: projects of pôles seated
+      in the region (so each figure sums over regions to the total of the placed pôles);
+    - members_published: the members figures published by the pôles seated in the region
+      (latest value of each, real and sourced), with `clusters_without_members_published`, the
+      seated pôles that published none;
+    - the same per 100,000 inhabitants (NaN where the population is unknown: Mayotte);
+    - sample: whether any figure of the selection is sample data.
+
+    `layer`: "regions" (default), the 18 current regions (`store.regions`); or "regions_2015",
+    the 27 regions in force before 2016 (`store.regions_2015`: codes, names, population). On the
+    old layer, members are placed by their commune's département and pôles (so projects and
+    funding) by their seat commune's département (`geo.layers.regions_2015_table`). Regions of
+    activity are recorded as current regions, so "active" there is a convention: a pôle is
+    active in an old region when the old region lies inside one of its current regions of
+    activity (each old region lies in exactly one current region, that of its départements in
+    the gazetteer); e.g. a pôle active in Grand Est (44) is active in Alsace, Lorraine and
+    Champagne-Ardenne. Seated, members, projects and funding sum over the 27 old regions to the
+    same totals as over the 18 current ones. An unknown layer raises FilterError naming `layer`.
+
+    Sums of a per-pôle table built once per store and layer (`coverage_table`): a few ms at 100×.
+    """
     table = coverage_table(store, layer)
     regions = layer_regions(store, layer)
     mask = selected(store, filters)
@@ -400,210 +395,3 @@ def coverage_frame(store: Store, filters: Filters, layer: str = "regions") -> pd
         },
         columns=COVERAGE_COLUMNS,
     )
-
-
-def classify(values: Mapping[str, float] | pd.Series, k: int = 5, scheme: str = "quantiles") -> dict:
-    """Choropleth classes of `values` (region code -> value) with mapclassify.
-
-    Returns `{"bins": [upper bound of each class, ascending], "min": lowest value, "classes":
-    {code: class index or None}}`; class i holds values v with bins[i-1] < v <= bins[i]. NaN
-    (n/a) values get class None and are left out of the bounds. With fewer distinct values
-    than `k`, each distinct value is its own class (so all-zero gives one class, [0.0]).
-    `scheme` is "quantiles" or "natural_breaks" (Fisher-Jenks, deterministic).
-
-    >>> classify({"84": 0.0, "11": 2.0, "06": float("nan")}, k=5)
-    {'bins': [0.0, 2.0], 'min': 0.0, 'classes': {'84': 0, '11': 1, '06': None}}
-    """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
-    if k < 1:
-        raise ValueError(f"k is {k}; at least 1 class is needed")
-    series = pd.Series(values, dtype="float64")
-    finite = series[np.isfinite(series.to_numpy())]
-    if finite.empty:
-        return {"bins": [], "min": None, "classes": {str(code): None for code in series.index}}
-    distinct = np.unique(finite.to_numpy())
-    if len(distinct) <= k:
-        bins = distinct
-    else:
-        import mapclassify  # heavy (scipy, scikit-learn): imported only when classes are needed
-
-        classifier = mapclassify.Quantiles if scheme == "quantiles" else mapclassify.FisherJenks
-        bins = np.unique(classifier(finite.to_numpy(), k=k).bins)
-    bins[-1] = distinct[-1]  # the top bound is the maximum, exactly
-    positions = np.searchsorted(bins, finite.to_numpy(), side="left")
-    classes: dict[str, int | None] = {str(code): None for code in series.index}
-    classes.update({str(code): int(p) for code, p in zip(finite.index, positions, strict=True)})
-    return {"bins": [float(b) for b in bins], "min": float(distinct[0]), "classes": classes}
-
-
-def _rank(values: np.ndarray, position: int) -> int | None:
-    """Rank of `values[position]`: 1 = highest, ties share the smallest rank (pandas' method
-    "min"); n/a (NaN) is not ranked."""
-    value = values[position]
-    if np.isnan(value):
-        return None
-    return 1 + int((values[~np.isnan(values)] > value).sum())
-
-
-def _region_summary(figures: pd.DataFrame, position: int) -> dict:
-    """Code, name, population and the measure block (value, per 100k, ranks) of the region at
-    row `position` of a `region_coverage` table: the one place measures are read for a region."""
-    measures = {}
-    for measure in MEASURES:
-        values = figures[measure].to_numpy(dtype="float64")
-        ratios = figures[f"{measure}_per_100k"].to_numpy(dtype="float64")
-        measures[measure] = {
-            "value": _plain(figures[measure].iat[position]),
-            "per_100k": _plain(ratios[position]),
-            "rank": _rank(values, position),
-            "rank_per_100k": _rank(ratios, position),
-        }
-    return {
-        "code": figures["code"].iat[position],
-        "name": figures["name"].iat[position],
-        "population": _plain(figures["population"].iat[position]),
-        "measures": measures,
-        "ranked": {
-            "absolute": len(figures),
-            "per_100k": int(figures["clusters_seated_per_100k"].notna().sum()),
-        },
-    }
-
-
-def _region_position(store: Store, code: str, layer: str = "regions") -> int | None:
-    matches = np.flatnonzero(layer_regions(store, layer)["code"].to_numpy() == code)
-    return int(matches[0]) if len(matches) else None
-
-
-def _cluster_items(store: Store, table: CoverageTable, positions: np.ndarray) -> list[dict]:
-    positions = positions[np.argsort(table.name_order[positions], kind="stable")]
-    clusters = store.clusters
-    ids, names, themes = (clusters[c].to_numpy()[positions] for c in ("id", "name", "theme_list"))
-    return [{"id": cid, "name": name, "themes": list(ts)} for cid, name, ts in zip(ids, names, themes, strict=True)]
-
-
-def _provenance(lines: Lines, rows: np.ndarray) -> dict:
-    pairs = lines.sums(rows, ("source", "as_of"))
-    return {
-        "sample": bool(lines.values["sample"][rows].any()),
-        "sources": [{"source": source, "as_of": as_of} for (source, as_of), _ in pairs],
-    }
-
-
-def _euros(amount: float) -> float:
-    return round(float(amount), 2)
-
-
-def region_profile(store: Store, code: str, filters: Filters = NO_FILTERS, layer: str = "regions") -> dict | None:
-    """One region's coverage by the pôles matching `filters` (theme, phase, q; the region
-    filter is ignored), as plain JSON values; None for an unknown code. `layer`: the region
-    layer the code belongs to (`REGION_LAYERS`; ranks are among that layer's regions).
-
-    Pôles seated and active (id, name, themes; sorted by name); every theme of the vocabulary
-    with its active pôles in the region and in the country, and the ones `missing` (no active
-    pôle in the region); members located in the region by category; projects and funding of the
-    pôles seated there by year and by funder; for each measure its value, per 100,000
-    inhabitants, and rank among the regions (1 = highest, ties share a rank, null where n/a).
-
-    >>> profile = region_profile(store, "84", Filters(phases=(5,)))  # doctest: +SKIP
-    >>> profile["measures"]["clusters_seated"]["rank"]  # doctest: +SKIP
-    1
-    """
-    position = _region_position(store, code, layer)
-    if position is None:
-        return None
-    figures = region_coverage(store, filters, layer=layer)
-    table = coverage_table(store, layer)
-    mask = selected(store, filters)
-    profile = _region_summary(figures, position)
-
-    seated = np.flatnonzero(mask & (table.seat == position))
-    active = np.flatnonzero(mask & table.active[:, position])
-    profile["clusters"] = {
-        "seated": _cluster_items(store, table, seated),
-        "active": _cluster_items(store, table, active),
-    }
-
-    in_region = table.themes[active].sum(axis=0)
-    national = table.themes[mask].sum(axis=0)
-    vocabulary = store.themes[["id", "label_fr", "label_en", "color"]].to_dict(orient="records")
-    profile["themes"] = {
-        "items": [
-            {**theme, "clusters_active": int(n), "clusters_national": int(m)}
-            for theme, n, m in zip(vocabulary, in_region, national, strict=True)
-        ],
-        "present": [theme["id"] for theme, n in zip(vocabulary, in_region, strict=True) if n],
-        "missing": [theme["id"] for theme, n in zip(vocabulary, in_region, strict=True) if not n],
-    }
-
-    provenance = {part: _provenance(lines, lines.of(mask, position)) for part, lines in table.provenance.items()}
-    by_category = table.members[mask, position, :].sum(axis=0)
-    profile["members"] = {
-        "count": int(by_category.sum()),
-        "by_category": {category: int(n) for category, n in zip(MEMBER_CATEGORIES, by_category, strict=True)},
-        **provenance["members"],
-    }
-    years = table.project_years.sums(table.project_years.of(mask, position), ("year",), "projects")
-    profile["projects"] = {
-        "count": int(sum(n for _, n in years)),
-        "by_year": [{"year": int(year), "projects": int(n)} for (year,), n in years],
-        **provenance["projects"],
-    }
-    lines = table.funding_lines
-    rows = lines.of(mask, position)
-    amounts = lines.sums(rows, ("funder",), "amount_eur")
-    funded = table.funder_projects
-    projects = dict(funded.sums(funded.of(mask, position), ("funder",), "projects"))
-    by_funder = [
-        {"funder": funder, "amount_eur": _euros(amount), "projects": int(projects[(funder,)])}
-        for (funder,), amount in amounts
-    ]
-    profile["funding"] = {
-        "total_eur": _euros(lines.values["amount_eur"][rows].sum()),
-        "by_funder": sorted(by_funder, key=lambda line: (-line["amount_eur"], line["funder"])),
-        "by_year": [
-            {"year": int(year), "funder": funder, "amount_eur": _euros(amount)}
-            for (year, funder), amount in lines.sums(rows, ("year", "funder"), "amount_eur")
-        ],
-        **provenance["funding"],
-    }
-    # Sample if any figure shown is: an activity part, or a listed pôle that was itself invented.
-    profile["sample"] = any(part["sample"] for part in provenance.values()) or bool(
-        table.invented[np.union1d(seated, active)].any()
-    )
-    sources = {(s["source"], s["as_of"]) for part in provenance.values() for s in part["sources"]}
-    profile["sources"] = [{"source": source, "as_of": as_of} for source, as_of in sorted(sources)]
-    return profile
-
-
-def parse_compared_regions(raw: str | Iterable[str] | None, region_codes: Iterable[str]) -> tuple[str, ...]:
-    """The regions to compare from a `region` parameter (repeated or comma-separated): 2 to 4
-    distinct known codes, else FilterError naming `region`."""
-    known = set(region_codes)
-    codes = tuple(dict.fromkeys(_values(raw)))
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise FilterError("region", f"unknown region {unknown[0][:20]!r}; expected an INSEE region code")
-    if not MIN_COMPARED <= len(codes) <= MAX_COMPARED:
-        raise FilterError(
-            "region", f"{len(codes)} distinct regions given; compare {MIN_COMPARED} to {MAX_COMPARED} regions"
-        )
-    return codes
-
-
-def compare_regions(
-    store: Store, codes: Iterable[str], filters: Filters = NO_FILTERS, layer: str = "regions"
-) -> list[dict]:
-    """The measure blocks (value, per 100k, ranks) of up to four regions of `layer`, in the
-    order given, for the pôles matching `filters` (region filter ignored). Raises FilterError
-    naming `region` for an unknown code or more than four codes."""
-    codes = list(dict.fromkeys(codes))
-    if len(codes) > MAX_COMPARED:
-        raise FilterError("region", f"{len(codes)} regions given; compare at most {MAX_COMPARED}")
-    positions = [_region_position(store, code, layer) for code in codes]
-    if None in positions:
-        unknown = codes[positions.index(None)]
-        raise FilterError("region", f"unknown region {unknown[:20]!r}; expected an INSEE region code")
-    figures = region_coverage(store, filters, layer=layer)
-    return [{**_region_summary(figures, p), "sample": bool(figures["sample"].iat[p])} for p in positions]

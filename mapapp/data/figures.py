@@ -12,7 +12,6 @@ import math
 import re
 import unicodedata
 
-import numpy as np
 import pandas as pd
 
 from mapapp.data.cache import cached
@@ -227,8 +226,3 @@ def cluster_figures(store: Store, cluster_id: str) -> list[dict]:
         }
         for row in rows.itertuples()
     ]
-
-
-def figure_rows_by_cluster(store: Store) -> dict[str, np.ndarray]:
-    """Row positions of `store.figures` per pôle, computed once per store."""
-    return cached(store, "figure_rows", lambda st: st.figures.groupby("cluster_id", sort=False).indices)

@@ -12,11 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 LABEL_STATUSES = ("labelled", "one_year", "two_year", "probation")  # holding a label
-END_STATUSES = ("delabelled", "merged")
-PHASES = (1, 2, 3, 4, 5)
-# First decision of each phase. A label is granted for a phase: a pôle left out of the next
-# phase's decision no longer holds one, even when no "delabelled" decision was published.
-PHASE_START = {1: "2005-07-12", 2: "2008-06-18", 3: "2013-01-09", 4: "2019-02-05", 5: "2023-03-27"}
 
 
 # Published figures that the sourced events cannot reproduce, with the reason. A gap is shown
@@ -58,9 +53,17 @@ def applications_labelled_on(labels: pd.DataFrame, date: str, statuses=LABEL_STA
     return _application_key(events).nunique()
 
 
-def phase_on(date: str) -> int:
-    """The phase in force on `date` (ISO), e.g. `phase_on("2020-06-01") == 4`."""
-    started = [phase for phase, start in PHASE_START.items() if start <= date]
+def phase_starts(labels: pd.DataFrame) -> dict[int, str]:
+    """The first decision of each phase, read from the decisions themselves (a new phase needs no
+    code): {1: "2005-07-12", …, 5: "2023-03-27"}. A label is granted for a phase: a pôle left out
+    of the next phase's decision no longer holds one, even when no "delabelled" decision was
+    published."""
+    return {int(phase): date for phase, date in labels.groupby("phase")["date"].min().items()}
+
+
+def phase_on(labels: pd.DataFrame, date: str) -> int:
+    """The phase in force on `date` (ISO), e.g. `phase_on(labels, "2020-06-01") == 4`."""
+    started = [phase for phase, start in phase_starts(labels).items() if start <= date]
     return max(started) if started else 0
 
 
@@ -69,7 +72,7 @@ def clusters_active_on(labels: pd.DataFrame, date: str) -> set[str]:
     it was granted for the phase in force on that date."""
     past = labels[labels["date"] <= date].sort_values(["cluster_id", "date"], kind="stable")
     last = past.groupby("cluster_id")[["status", "phase"]].last()
-    holding = last["status"].isin(LABEL_STATUSES) & (last["phase"] == phase_on(date))
+    holding = last["status"].isin(LABEL_STATUSES) & (last["phase"] == phase_on(labels, date))
     return set(last.index[holding])
 
 
@@ -85,12 +88,13 @@ def delabelled_in(labels: pd.DataFrame, year: str) -> int:
 
 def official_counts(labels: pd.DataFrame) -> list[CountCheck]:
     """The public counts, recomputed from the label decisions."""
-    phase4, phase5 = PHASE_START[4], PHASE_START[5]
+    starts = phase_starts(labels)
+    phase4, phase5 = starts[4], starts[5]
     return [
         CountCheck(
             "pôles labelled by the CIACT of 12 July 2005",
             67,
-            applications_labelled_on(labels, PHASE_START[1]),
+            applications_labelled_on(labels, starts[1]),
             "CIACT 12/07/2005; Sénat avis 93 (2007-2008)",
         ),
         CountCheck(

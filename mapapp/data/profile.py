@@ -16,6 +16,7 @@ import pandas as pd
 
 from mapapp.data.cache import cached, memoized
 from mapapp.data.figures import cluster_figures
+from mapapp.data.identifiers import cluster_identifiers
 from mapapp.data.query import normalize_text
 from mapapp.data.store import Store
 
@@ -163,6 +164,49 @@ def _projects(store: Store, projects: pd.DataFrame, funding: pd.DataFrame, membe
     return {"count": len(projects), "items": records, "sample": _any_sample(projects), "sources": _sources(projects)}
 
 
+OPEN_DATASETS = ("cordis", "kohesio")
+OPEN_PROJECT_FIELDS = [
+    "project_id",
+    "acronym",
+    "title",
+    "programme",
+    "year",
+    "start_date",
+    "end_date",
+    "role",
+    "eu_contribution_eur",
+    "eu_contribution_total_eur",
+    "total_cost_eur",
+    "cofinancing_rate",
+    "fund",
+    "nuts_region",
+    "url",
+    "source",
+    "as_of",
+]
+
+
+def _open_projects(projects: pd.DataFrame) -> dict:
+    """The pôle's projects imported from CORDIS and Kohesio, with what those datasets give: its
+    role, the EU contribution to it and to the consortium, partners, the project's public page."""
+    out = {}
+    dataset = projects.get("dataset", pd.Series("", index=projects.index))
+    for name in OPEN_DATASETS:
+        rows = projects[dataset == name].sort_values(["year", "project_id"], ascending=[False, True], kind="stable")
+        items = _records(rows[OPEN_PROJECT_FIELDS])
+        for item, partners, roles in zip(items, rows["partner_names"], rows["role"], strict=True):
+            item["partners"] = [p for p in (partners or "").split("|") if p]
+            item["roles"] = [r for r in (roles or "").split("|") if r]
+            del item["role"]
+        out[name] = {
+            "count": len(rows),
+            "eu_contribution_eur": round(float(pd.to_numeric(rows["eu_contribution_eur"]).sum()), 2),
+            "items": items,
+            "sources": _sources(rows),
+        }
+    return out
+
+
 def _funding(funding: pd.DataFrame) -> dict:
     by_funder = (
         funding.groupby("funder", as_index=False)["amount_eur"]
@@ -170,9 +214,18 @@ def _funding(funding: pd.DataFrame) -> dict:
         .sort_values(["amount_eur", "funder"], ascending=[False, True])
     )
     by_year = funding.groupby(["year", "funder"], as_index=False)["amount_eur"].sum()
+    programmes = funding.assign(programme=funding.get("programme", ""))
+    programmes = programmes[programmes["programme"].fillna("") != ""]
+    by_programme = (
+        programmes.groupby(["funder", "programme"], as_index=False)["amount_eur"]
+        .sum()
+        .sort_values(["amount_eur", "programme"], ascending=[False, True])
+    )
     return {
         "total_eur": round(float(funding["amount_eur"].sum()), 2),
         "by_funder": _records(by_funder.round(2)),
+        # Lines whose programme is known ("UE — Horizon 2020", "FEDER — 2014-2020"), within their funder.
+        "by_programme": _records(by_programme.round(2)),
         "by_year": _records(by_year.round(2)),
         "sample": _any_sample(funding),
         "sources": _sources(funding),
@@ -235,6 +288,9 @@ def _build_profile(store: Store, cluster_id: str) -> dict | None:
         "members": _members(store, members),
         "projects": _projects(store, projects, funding, members),
         "funding": _funding(funding),
+        # Real open data: EU projects (CORDIS) and FEDER/FSE operations (Kohesio) of the association.
+        "open_projects": _open_projects(projects),
+        "identifiers": cluster_identifiers(store, cluster_id),
         "source": _text(row["source"]),
         "as_of": _text(row["as_of"]),
     }

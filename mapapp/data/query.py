@@ -1,15 +1,14 @@
 """The one query module: every view (map, table, exports, HTTP API, CLI) filters pôles here.
 
-`parse_filters` turns raw parameters (URL query, CLI flags) into `Filters` or raises a
-`FilterError` naming the parameter; `filter_clusters` returns the matching pôles with their
-activity figures; `region_coverage` aggregates the same selection per region.
+`filter_clusters` returns the pôles matching a `Filters` selection with their activity figures
+(`coverage.region_coverage` sums the same selection per region). The parameters a selection is
+read from (URL query, CLI flags) are defined in `mapapp.view`, with the values they accept
+(`vocabulary`).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,11 +17,10 @@ import pandas as pd
 
 from mapapp.data.cache import cached
 from mapapp.data.figures import PUBLISHED_COLUMNS, headline_figures
-from mapapp.data.labels import PHASES
 from mapapp.data.store import Store
 
-MAX_QUERY_LENGTH = 100
-FILTER_PARAMETERS = ("theme", "phase", "region", "q")
+# Phases whose regions were the 27 in force before the 2016 reform (a phase that began before it).
+REGIONS_REFORM_YEAR = 2016
 CLUSTER_COLUMNS = [
     "id",
     "name",
@@ -64,86 +62,47 @@ class Filters:
     regions: tuple[str, ...] = ()
     q: str = ""
 
-    def as_params(self) -> dict[str, list[str] | str]:
-        """The URL/CLI parameters that reproduce this selection."""
-        params: dict[str, list[str] | str] = {}
-        if self.themes:
-            params["theme"] = list(self.themes)
-        if self.phases:
-            params["phase"] = [str(p) for p in self.phases]
-        if self.regions:
-            params["region"] = list(self.regions)
-        if self.q:
-            params["q"] = self.q
-        return params
-
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Accepted values of each filter parameter."""
+    """What the data holds that a view can name: themes, regions, phases (`geodata/phases.csv`:
+    adding a phase there adds it everywhere), pôle ids, and the French names files are named by.
+
+    Attributes:
+        historic_phases: the phases begun before the 2016 regional reform, which can be read
+            against the 27 regions of the time.
+    """
 
     themes: tuple[str, ...]
     regions: tuple[str, ...]
-    phases: tuple[int, ...] = PHASES
-    region_names: dict[str, str] = field(default_factory=dict)
+    phases: tuple[int, ...] = ()
+    historic_phases: tuple[int, ...] = ()
+    cluster_ids: frozenset[str] = frozenset()
+    region_names: dict[str, str] = field(default_factory=dict, compare=False)
+    theme_names: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def current_phase(self) -> int:
+        """Today's phase: the default of every view."""
+        return max(self.phases)
 
 
 def vocabulary(store: Store) -> Vocabulary:
+    """The store's vocabulary, built once per store."""
+    return cached(store, "vocabulary", _vocabulary)
+
+
+def _vocabulary(store: Store) -> Vocabulary:
+    phases = store.phases.sort_values("phase")
     return Vocabulary(
         themes=tuple(store.themes["id"]),
         regions=tuple(store.regions["code"]),
+        phases=tuple(int(p) for p in phases["phase"]),
+        historic_phases=tuple(int(p) for p in phases.loc[phases["start_year"] < REGIONS_REFORM_YEAR, "phase"]),
+        cluster_ids=frozenset(store.clusters["id"]),
         region_names=dict(zip(store.regions["code"], store.regions["name"], strict=True)),
+        theme_names=dict(zip(store.themes["id"], store.themes["label_fr"], strict=True)),
     )
-
-
-def _values(raw: str | Iterable[str] | None) -> list[str]:
-    """Multi-values: a parameter repeated, or separated by commas, or both."""
-    if raw is None:
-        return []
-    items = [raw] if isinstance(raw, str) else list(raw)
-    return [part.strip() for item in items if item is not None for part in str(item).split(",") if part.strip()]
-
-
-def parse_filters(params: Mapping[str, str | Iterable[str] | None], vocab: Vocabulary) -> Filters:
-    """Validate raw parameters. Example: `parse_filters({"theme": "health,digital"}, vocab)`.
-
-    Raises FilterError for an unknown theme or region, a phase outside 1-5 or an over-long q.
-    """
-    themes = _values(params.get("theme"))
-    unknown = [t for t in themes if t not in vocab.themes]
-    if unknown:
-        raise FilterError("theme", f"unknown theme {unknown[0]!r}; expected one of {', '.join(vocab.themes)}")
-
-    phases: list[int] = []
-    for value in _values(params.get("phase")):
-        if not re.fullmatch(r"[0-9]{1,2}", value) or int(value) not in vocab.phases:
-            raise FilterError("phase", f"unknown phase {value!r}; expected one of 1, 2, 3, 4, 5")
-        phases.append(int(value))
-
-    regions = _values(params.get("region"))
-    unknown = [r for r in regions if r not in vocab.regions]
-    if unknown:
-        raise FilterError(
-            "region", f"unknown region {unknown[0]!r}; expected an INSEE region code: {', '.join(vocab.regions)}"
-        )
-
-    q_values = _values_q(params.get("q"))
-    if len(q_values) > MAX_QUERY_LENGTH:
-        raise FilterError("q", f"search text is {len(q_values)} characters long; at most {MAX_QUERY_LENGTH}")
-    return Filters(
-        themes=tuple(dict.fromkeys(themes)),
-        phases=tuple(sorted(set(phases))),
-        regions=tuple(dict.fromkeys(regions)),
-        q=q_values,
-    )
-
-
-def _values_q(raw: str | Iterable[str] | None) -> str:
-    if raw is None:
-        return ""
-    if not isinstance(raw, str):
-        raw = " ".join(str(v) for v in raw if v is not None)
-    return raw.strip()
 
 
 def normalize_text(text: str) -> str:
@@ -232,36 +191,3 @@ def filter_clusters(store: Store, filters: Filters) -> gpd.GeoDataFrame:
     order = cached(store, "name_order", lambda st: st.clusters["name"].map(normalize_text).rank(method="first"))
     out = out.iloc[np.argsort(order.to_numpy()[mask], kind="stable")]
     return gpd.GeoDataFrame(out[CLUSTER_COLUMNS], geometry=out.geometry, crs=clusters.crs)
-
-
-def region_coverage(store: Store, filters: Filters, layer: str = "regions") -> pd.DataFrame:
-    """Per region of `layer` (in the layer's order), for the pôles matching `filters` (region
-    filter ignored, so every region is compared on the same selection):
-
-    - clusters_seated: pôles whose seat is in the region (sums to the selection's placed pôles);
-    - clusters_active: pôles with the region among their regions of activity;
-    - members: members located in the region; projects, funding_eur: projects of pôles seated
-      in the region (so each figure sums over regions to the total of the placed pôles);
-    - members_published: the members figures published by the pôles seated in the region
-      (latest value of each, real and sourced), with `clusters_without_members_published`, the
-      seated pôles that published none;
-    - the same per 100,000 inhabitants (NaN where the population is unknown: Mayotte);
-    - sample: whether any figure of the selection is sample data.
-
-    `layer`: "regions" (default), the 18 current regions (`store.regions`); or "regions_2015",
-    the 27 regions in force before 2016 (`store.regions_2015`: codes, names, population). On the
-    old layer, members are placed by their commune's département and pôles (so projects and
-    funding) by their seat commune's département (`geo.layers.regions_2015_table`). Regions of
-    activity are recorded as current regions, so "active" there is a convention: a pôle is
-    active in an old region when the old region lies inside one of its current regions of
-    activity (each old region lies in exactly one current region, that of its départements in
-    the gazetteer); e.g. a pôle active in Grand Est (44) is active in Alsace, Lorraine and
-    Champagne-Ardenne. Seated, members, projects and funding sum over the 27 old regions to the
-    same totals as over the 18 current ones. An unknown layer raises FilterError naming `layer`.
-
-    Sums of a per-pôle table built once per store and layer (`coverage.coverage_table`): a few
-    ms at 100×.
-    """
-    from mapapp.data.coverage import coverage_frame  # coverage builds on this module
-
-    return coverage_frame(store, filters, layer)

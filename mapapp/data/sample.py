@@ -29,13 +29,12 @@ from numpy.random import PCG64, Generator
 from tqdm import tqdm
 
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import field_names
-from mapapp.data.store import ACTIVITY_TABLES, load_directory, load_figures
+from mapapp.data.schema import select_fields
+from mapapp.data.store import ACTIVITY_TABLES, SAMPLE_SOURCE, load_directory, load_figures
 from mapapp.geo.build import geoparquet_bytes
 from mapapp.geo.layers import read_layer
 
 SAMPLE_AS_OF = "2026-11-23"  # fixed, so that the same seed gives byte-identical files
-SAMPLE_SOURCE = "sample"  # `source` of the synthetic pôles and their label rows
 PARQUET_COMPRESSION = "zstd"  # as geoparquet_bytes, which writes members.parquet
 
 # Years each phase's labels cover; sample activity never goes past LAST_YEAR.
@@ -49,7 +48,6 @@ HISTORICAL_MEMBERS = (60, 120)  # pôles no longer labelled: smaller, older memb
 MEMBER_SPREAD = 4.0  # gamma shape of the members-per-pôle weights (cv = 50%)
 CATEGORIES = ("large", "eti", "sme", "research", "training", "other")
 CATEGORY_SHARES = (0.08, 0.12, 0.53, 0.11, 0.06, 0.10)
-CATEGORY_LABELS = ("Grande entreprise", "ETI", "PME", "Recherche", "Formation", "Autre")
 IN_REGION_SHARE = 0.85  # members in the pôle's regions of activity; the rest anywhere in France
 
 # Projects: a thin sample (the real 2008 count was 1,900 labelled, 1,250 funded for 940 M€).
@@ -68,7 +66,7 @@ PUBLIC_SHARE = (0.25, 0.35)
 
 def sample_source(seed: int, scale: int) -> str:
     """The `source` of every generated activity row: the command that rebuilds it."""
-    return f"sample: python -m mapapp build-sample --seed {seed} --scale {scale}"
+    return f"{SAMPLE_SOURCE}: python -m mapapp build-sample --seed {seed} --scale {scale}"
 
 
 def funder_weights(years: np.ndarray) -> np.ndarray:
@@ -244,12 +242,13 @@ def _members(
     since = low[cluster] + np.floor(rng.random(n) * (high - low + 1)[cluster]).astype(np.int64)
 
     numbers = _numbers(5, int(counts.max(initial=0)))
-    labels_fr = np.array([f" ({label})" for label in CATEGORY_LABELS], dtype=object)
     frame = pd.DataFrame(
         {
             "member_id": ("m-" + ids + "-")[cluster] + numbers[number],
             "cluster_id": ids[cluster],
-            "name": "Membre d'exemple " + numbers[number] + labels_fr[category],
+            # No category in the name: it is data, in French, while the UI names the category
+            # in the reader's language.
+            "name": "Membre d'exemple " + numbers[number],
             "category": np.array(CATEGORIES, dtype=object)[category],
             "commune_code": gazetteer.frame["code"].to_numpy(dtype=object)[commune],
             "siren": np.full(n, "", dtype=object),  # never invented
@@ -260,7 +259,7 @@ def _members(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return gpd.GeoDataFrame(frame[field_names("members")], geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(select_fields(frame, "members"), geometry="geometry", crs="EPSG:4326")
 
 
 def _projects(
@@ -337,7 +336,7 @@ def _projects(
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("projects")]
+    return select_fields(frame, "projects")
 
 
 def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFrame:
@@ -367,7 +366,7 @@ def _funding(projects: pd.DataFrame, source: str, rng: Generator) -> pd.DataFram
             "as_of": SAMPLE_AS_OF,
         }
     )
-    return frame[field_names("funding")]
+    return select_fields(frame, "funding")
 
 
 def _published_members(geodata_dir: Path) -> pd.Series:

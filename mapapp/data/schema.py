@@ -16,7 +16,17 @@ from pathlib import Path
 import pandas as pd
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-TABLES = ("themes", "phases", "clusters", "cluster_labels", "cluster_figures", "members", "projects", "funding")
+TABLES = (
+    "themes",
+    "phases",
+    "clusters",
+    "cluster_labels",
+    "cluster_figures",
+    "cluster_identifiers",
+    "members",
+    "projects",
+    "funding",
+)
 
 
 @dataclass(frozen=True)
@@ -63,12 +73,18 @@ def empty_frame(table: str) -> pd.DataFrame:
 def with_optional_columns(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """`frame` with the optional columns of `table` it lacks added, empty: tables written before
     a column was added to the schema (hand-made CSVs, older stores) still load."""
-    added = [
-        spec["name"]
+    added = {
+        spec["name"]: None if spec["type"] in ("number", "integer") else ""  # numbers: missing, not text
         for spec in schema(table)["fields"]
         if spec["name"] not in frame.columns and not spec.get("constraints", {}).get("required")
-    ]
-    return frame.assign(**{name: "" for name in added}) if added else frame
+    }
+    return frame.assign(**added) if added else frame
+
+
+def select_fields(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The columns of `table` from `frame`, in schema order; optional columns it lacks added empty,
+    so a builder written before a column was added to the schema still gives a whole table."""
+    return with_optional_columns(frame, table)[field_names(table)]
 
 
 def _blank(series: pd.Series) -> pd.Series:

@@ -18,12 +18,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from mapapp.data.identifiers import load_identifiers, place_offices
 from mapapp.data.labels import LABEL_STATUSES, clusters_active_on
-from mapapp.data.schema import DataValidationError, check_frame, empty_frame, read_csv_table
+from mapapp.data.schema import DataValidationError, check_frame, empty_frame, read_csv_table, with_optional_columns
 from mapapp.geo.layers import read_layer
 
 LOG = logging.getLogger("mapapp.store")
 ACTIVITY_TABLES = ("members", "projects", "funding")
+SAMPLE_SOURCE = "sample"  # `source` of generated data: pôles invented by `build-sample --scale`, "sample: …" rows
+
+
+def is_sample_source(source: str) -> bool:
+    """Whether a `source` names generated sample data (a row, or a pôle invented by `--scale`):
+    readers are told so in words, not shown the command that builds it."""
+    return source == SAMPLE_SOURCE or source.startswith(SAMPLE_SOURCE + ":")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,11 @@ class Store:
         members, projects, funding: activity tables (may be empty).
         figures: the figures published by or about each pôle (`cluster_figures.csv`: measure,
             value, unit, as_of, period, source, stated_as), real and sourced; may be empty.
+        identifiers: the pôle associations' SIREN, SIRET, VAT and PIC rows, each sourced
+            (`cluster_identifiers.csv` with the store's imported ones over it; see
+            `mapapp.data.identifiers`); may be empty.
+        seat_checks: what SIRENE head offices said about the seats (`identifiers.SeatCheck`):
+            seats they placed, and differences with a sourced seat (reported, not applied).
         web_regions: the simplified regions GeoJSON served to browsers (`geodata/web/`).
         web_regions_2015: the same for the pre-2016 regions.
         cache: figures derived from the frames above, computed once by the query module.
@@ -61,6 +74,8 @@ class Store:
     projects: pd.DataFrame
     funding: pd.DataFrame
     figures: pd.DataFrame = field(default_factory=lambda: empty_frame("cluster_figures"), repr=False)
+    identifiers: pd.DataFrame = field(default_factory=lambda: empty_frame("cluster_identifiers"), repr=False)
+    seat_checks: tuple = field(default=(), repr=False)
     regions_2015: gpd.GeoDataFrame | None = field(default=None, repr=False)
     web_regions: dict = field(default_factory=dict, repr=False)  # the browser layer, parsed
     web_regions_2015: dict = field(default_factory=dict, repr=False)
@@ -116,7 +131,7 @@ def load_directory(
     ended = clusters["ended_date"].ne("") & clusters["ended_date"].le(today)
     clusters["current"] = clusters["id"].isin(clusters_active_on(labels, today)) & ~ended
     # Pôles invented by `build-sample --scale K` say so in their source.
-    clusters["sample"] = clusters["source"].eq("sample")
+    clusters["sample"] = clusters["source"].eq(SAMPLE_SOURCE)
 
     gazetteer = communes.set_index("code")
     seat = clusters["seat_commune_code"].where(clusters["seat_commune_code"] != "")
@@ -163,11 +178,16 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
     backend = open_backend(data_dir, database_url)
     version, tables = backend.read()
     where = data_dir if not database_url else "database"
+    # Columns added to a schema after a version was written are read as empty.
+    tables = {table: with_optional_columns(frame, table) for table, frame in tables.items()}
     activity = {table: _checked(tables[table], table, f"{where}/{table} ({version})") for table in ACTIVITY_TABLES}
     imported = _checked(tables["clusters"], "clusters", f"{where}/clusters ({version})")
+    found = _checked(tables["cluster_identifiers"], "cluster_identifiers", f"{where}/cluster_identifiers ({version})")
     communes = read_layer(geodata_dir, "communes")
     regions = read_layer(geodata_dir, "regions")
     themes, clusters, labels = load_directory(geodata_dir, communes, imported, regions)
+    identifiers = load_identifiers(geodata_dir, found)
+    clusters, seat_checks = place_offices(clusters, identifiers, communes)
     return Store(
         regions=regions,
         communes=communes,
@@ -177,6 +197,8 @@ def load_store(geodata_dir: Path, data_dir: Path, database_url: str = "") -> Sto
         labels=labels,
         **activity,
         figures=load_figures(geodata_dir),
+        identifiers=identifiers,
+        seat_checks=tuple(seat_checks),
         regions_2015=read_layer(geodata_dir, "regions_2015"),
         web_regions=json.loads((geodata_dir / "web" / "regions.geojson").read_bytes()),
         web_regions_2015=json.loads((geodata_dir / "web" / "regions_2015.geojson").read_bytes()),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.figures import MEMBER_KINDS, states_value
+from mapapp.data.identifiers import SCHEMES, clusters_without_identifiers
 from mapapp.data.labels import CountCheck, official_counts
 from mapapp.data.schema import DataError, DataValidationError, schema
 from mapapp.data.store import SEAT_PRECISIONS, Store, load_store
@@ -22,6 +23,7 @@ DIRECTORY_FILES = {
     "clusters": "clusters.csv",
     "cluster_labels": "cluster_labels.csv",
     "cluster_figures": "cluster_figures.csv",
+    "cluster_identifiers": "cluster_identifiers.csv",
 }
 
 
@@ -114,6 +116,17 @@ def referential_errors(store: Store) -> list[DataError]:
         errors.append(
             DataError("cluster_labels.csv", line, "cluster_id", f"no pôle {labels.loc[line - 2, 'cluster_id']!r}")
         )
+    # A phase is a row of phases.csv: a decision of a phase not there would be shown nowhere.
+    for line in _line_of(labels, ~labels["phase"].isin(store.phases["phase"])):
+        errors.append(
+            DataError("cluster_labels.csv", line, "phase", f"no phase {labels.loc[line - 2, 'phase']} in phases.csv")
+        )
+
+    ids = store.identifiers
+    for line in _line_of(ids, ~ids["cluster_id"].isin(cluster_ids)):
+        errors.append(
+            DataError("cluster_identifiers.csv", line, "cluster_id", f"no pôle {ids.loc[line - 2, 'cluster_id']!r}")
+        )
 
     for table, frame in (("members", store.members), ("projects", store.projects), ("funding", store.funding)):
         for line in _line_of(frame, ~frame["cluster_id"].isin(cluster_ids))[:20]:
@@ -131,7 +144,7 @@ def content_errors(store: Store, today: str | None = None) -> list[DataError]:
 
     - seats located at a commune or an area name their source, date and the words stating it;
       an area seat names its area; a website, a renaming or an end names its source;
-    - every pôle labelled in phase 5 is on the map (it has a seat point);
+    - every pôle labelled in today's phase (the last of phases.csv) is on the map (it has a seat point);
     - every figure belongs to a pôle, its `stated_as` states its value (digits or number words:
       "un millier" is 1000), its date is not in the future and lies within the pôle's life (from
       1 January of the year of its first label decision to its merger or end);
@@ -148,32 +161,32 @@ def content_errors(store: Store, today: str | None = None) -> list[DataError]:
             errors.append(DataError("clusters.csv", i + 2, field_name, message(row) if callable(message) else message))
 
     located = clusters["seat_precision"].isin(["commune", "area"])
-    for column in ("seat_commune_code", "seat_source", "seat_as_of", "seat_stated_as"):
-        check(
-            located & clusters[column].eq(""), column, lambda r: f"a seat at {r['seat_precision']} precision needs it"
-        )
-    check(
-        clusters["seat_precision"].eq("area") & clusters["seat_area"].eq(""), "seat_area", "an area seat names its area"
-    )
-    check(
-        clusters["seat_precision"].eq("region") & clusters["seat_commune_code"].ne(""),
-        "seat_precision",
-        "a seat placed in its region has no commune; use commune or area",
-    )
-    check(
-        clusters["website"].ne("") & clusters["website_source"].eq(""), "website_source", "a website needs its source"
-    )
-    check(
-        clusters["renamed_date"].ne("") & clusters["renamed_source"].eq(""),
-        "renamed_source",
-        "a renaming needs its source",
-    )
     ended = clusters["ended_date"].ne("") | clusters["ended_how"].ne("")
-    for column in ("ended_date", "ended_how", "ended_source"):
-        check(ended & clusters[column].eq(""), column, "an end needs its date, kind and source")
-    phase5 = clusters["phases"].map(lambda phases: 5 in phases)
+    # (rows at fault, column, message): a fact that is there without its source or its date.
+    rules = [
+        *(
+            (located & clusters[column].eq(""), column, "a seat at commune or area precision needs it")
+            for column in ("seat_commune_code", "seat_source", "seat_as_of", "seat_stated_as")
+        ),
+        (clusters["seat_precision"].eq("area") & clusters["seat_area"].eq(""), "seat_area", "an area seat names it"),
+        (
+            clusters["seat_precision"].eq("region") & clusters["seat_commune_code"].ne(""),
+            "seat_precision",
+            "a seat placed in its region has no commune; use commune or area",
+        ),
+        (clusters["website"].ne("") & clusters["website_source"].eq(""), "website_source", "a website needs it"),
+        (clusters["renamed_date"].ne("") & clusters["renamed_source"].eq(""), "renamed_source", "a renaming needs it"),
+        *(
+            (ended & clusters[column].eq(""), column, "an end needs its date, kind and source")
+            for column in ("ended_date", "ended_how", "ended_source")
+        ),
+    ]
+    for mask, column, message in rules:
+        check(mask, column, message)
+    latest = int(store.phases["phase"].max())
+    labelled_today = clusters["phases"].map(lambda phases: latest in phases)
     off_map = clusters.geometry.isna() | clusters.geometry.is_empty
-    check(phase5 & off_map, "seat_commune_code", "a pôle labelled in phase 5 must be on the map")
+    check(labelled_today & off_map, "seat_commune_code", f"a pôle labelled in phase {latest} must be on the map")
     for column in ("seat_as_of", "website_as_of", "merged_date", "renamed_date", "ended_date", "as_of"):
         check(clusters[column].gt(today), column, lambda r, c=column: f"{r[c]} is in the future")
     labels = store.labels.reset_index(drop=True)
@@ -252,27 +265,29 @@ def _figure_errors(store: Store, today: str) -> list[DataError]:
 def coverage_lines(store: Store) -> list[str]:
     """How much of the directory is real and sourced: seats, websites and published figures."""
     clusters = store.clusters
-    phase5 = clusters[clusters["phases"].map(lambda phases: 5 in phases)]
+    latest = int(store.phases["phase"].max())
+    labelled_today = clusters[clusters["phases"].map(lambda phases: latest in phases)]
     current = clusters[clusters["current"]]
 
     def precision(frame: pd.DataFrame) -> str:
         counts = frame["seat_precision"].value_counts()
         return ", ".join(f"{counts.get(p, 0)} {p}" for p in SEAT_PRECISIONS)
 
-    placed = int((~(phase5.geometry.isna() | phase5.geometry.is_empty)).sum())
+    placed = int((~(labelled_today.geometry.isna() | labelled_today.geometry.is_empty)).sum())
     figures = store.figures
     have = figures.groupby("cluster_id")["measure"].agg(set)
 
     def with_figure(measures: tuple[str, ...]) -> int:
-        return sum(bool(have.get(cid, set()) & set(measures)) for cid in phase5["id"])
+        return sum(bool(have.get(cid, set()) & set(measures)) for cid in labelled_today["id"])
 
-    n = len(phase5)
+    n = len(labelled_today)
     return [
-        f"seats: {placed}/{n} phase-5 pôles on the map ({precision(phase5)}); "
+        f"seats: {placed}/{n} phase-{latest} pôles on the map ({precision(labelled_today)}); "
         f"all {len(clusters)} pôles: {precision(clusters)}",
         f"websites: {int(current['website'].ne('').sum())}/{len(current)} current pôles "
         f"({int(current['website_as_of'].ne('').sum())} dated)",
-        f"published figures: {len(figures)} rows; phase-5 pôles with members figures {with_figure(('members',))}/{n}, "
+        f"published figures: {len(figures)} rows; phase-{latest} pôles with members figures "
+        f"{with_figure(('members',))}/{n}, "
         f"projects {with_figure(('projects_labelled', 'projects_funded'))}/{n}, "
         f"funding or budget {with_figure(('public_funding_eur', 'projects_rd_budget_eur'))}/{n}",
     ]
@@ -299,6 +314,23 @@ def validate_all(geodata_dir: Path, data_dir: Path, database_url: str = "") -> V
         f"{data_dir}: {len(store.members)} members, {len(store.projects)} projects, "
         f"{len(store.funding)} funding lines ({int(store.members['sample'].sum()) if len(store.members) else 0} "
         "sample members)",
+        *identifier_lines(store),
         "official counts:",
     ]
     return report
+
+
+def identifier_lines(store: Store) -> list[str]:
+    """Which pôles carry identifiers (SIREN, SIRET, VAT, PIC) and which none; what the SIRENE
+    head offices say of the seats (differences are reported, never applied)."""
+    missing = clusters_without_identifiers(store)
+    current = set(store.clusters.loc[store.clusters["current"], "id"])
+    schemes = store.identifiers.groupby("scheme")["cluster_id"].nunique()
+    counts = ", ".join(f"{scheme} {int(schemes.get(scheme, 0))}" for scheme in SCHEMES)
+    lines = [
+        f"identifiers: {len(store.clusters) - len(missing)} of {len(store.clusters)} pôles have one ({counts}); "
+        f"{len(missing)} have none ({sum(c in current for c in missing)} labelled today):",
+        "  " + ", ".join(missing) if missing else "  (none)",
+    ]
+    lines += [f"  seat of {check.cluster_id}: {check.message}" for check in store.seat_checks]
+    return lines

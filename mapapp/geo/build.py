@@ -297,7 +297,7 @@ def write_geodata(out_dir: Path, src: Path | None = None, progress: bool = True)
     outputs: dict[str, bytes] = {}
     for name in ("regions", "departements", "regions_2015", "communes"):
         outputs[f"{name}.parquet"] = geoparquet_bytes(tables[name])
-    for name in ("regions", "departements", "regions_2015"):
+    for name in layers.WEB_LAYERS:
         data = geojson_bytes(tables[f"web_{name}"])
         outputs[f"web/{name}.geojson"] = data
         outputs[f"web/{name}.geojson.gz"] = _gzip(data)

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 LAYERS = ("regions", "departements", "regions_2015", "communes")
+WEB_LAYERS = ("regions", "departements", "regions_2015")  # simplified for browsers, as web/<name>.geojson
 
 
 @cache

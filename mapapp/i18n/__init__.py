@@ -6,6 +6,8 @@ language is a test failure, not a silent fallback.
 
 from __future__ import annotations
 
+import re
+
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 
@@ -35,7 +37,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "published_figures_note": "Chiffres réels, tels que publiés, avec leur date et leur source.",
         "published_figures_none": "Aucun chiffre publié trouvé pour ce pôle.",
         "figure_source": "source",
-        "figure_stated_as": "« {text} »",
         "period_cumulative": "depuis la création",
         "period_year": "en {period}",
         "period_range": "sur {period}",
@@ -70,14 +71,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit_clusters_active": "pôles actifs",
         "unit_members": "membres",
         "unit_projects": "projets",
-        "unit_funding_eur": "€ de financements",
+        "unit_funding_eur": "de financements",
         "population": "Population",
         "measure": "Mesure",
         "value": "Valeur",
         "rank": "Rang",
         "clusters_seated": "Pôles dont le siège est dans la région",
         "clusters_active": "Pôles actifs dans la région",
-        "themes_missing": "Thèmes sans pôle actif dans la région",
+        "themes_missing": "Thèmes sans pôle actif dans la région (tous les pôles {phase})",
+        "of_phase": "de la phase {phase}",
+        "of_all_phases": "de toutes les phases",
+        "n_of_total": "sélection : {n} sur {total}",
+        "selection_note": (
+            "Chiffres, rangs et listes : pôles sélectionnés ({selection}). Nombres de pôles entre parenthèses et "
+            "thèmes manquants : tous les pôles {phase}."
+        ),
+        "search_for": "recherche « {q} »",
+        "download_csv": "Télécharger (CSV)",
+        "sample_source": "Données d'exemple générées",
         "themes_all_present": "Tous les thèmes sont représentés.",
         "compare_title": "Comparaison des régions",
         "download_regions": "Régions (CSV)",
@@ -101,11 +112,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map_image_alt": "Carte des pôles de compétitivité : {what}",
         "download_image": "Télécharger l'image",
         "download_image_label": "L'image de cette carte (SVG), pour un rapport ou une présentation",
+        "zoom_in": "Zoomer",
+        "zoom_out": "Dézoomer",
         "overseas": "Outre-mer",
         "table": "Tableau des pôles",
         "show_table": "Afficher le tableau",
         "hide_table": "Masquer le tableau",
-        "table_loading": "Chargement du tableau…",
         "download": "Télécharger",
         "csv": "CSV",
         "csv_fr": "CSV (;)",
@@ -169,7 +181,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "funding": "Financements",
         "members_by_category": "Membres par catégorie",
         "members_search": "Filtrer les membres",
-        "members_more": "… et {n} autres",
         "funding_by_source": "Par financeur",
         "funding_by_year": "Par année",
         "total": "Total",
@@ -195,6 +206,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "funder_bpifrance": "Bpifrance",
         "funder_pia": "PIA / France 2030",
         "funder_eu": "Programmes UE (Horizon)",
+        "funder_fse": "FSE (UE)",
+        "funding_by_programme": "Par programme",
+        "cordis_projects": "Projets européens (CORDIS)",
+        "kohesio_projects": "FEDER (Kohesio)",
+        "open_data_note": "Données ouvertes : l'association du pôle est partenaire ou bénéficiaire.",
+        "col_project": "Projet",
+        "col_programme": "Programme",
+        "col_role": "Rôle",
+        "col_eu_to_cluster": "Contribution UE au pôle",
+        "col_eu_total": "Contribution UE au consortium",
+        "col_partners_country": "Partenaires (pays)",
+        "col_fund": "Fonds",
+        "col_eligible": "Dépense éligible",
+        "col_eu_budget": "Budget UE",
+        "col_rate": "Taux UE",
+        "col_nuts": "Région (NUTS)",
+        "public_page": "Fiche du projet",
+        "role_coordinator": "coordinateur",
+        "role_participant": "participant",
+        "role_partner": "partenaire",
+        "role_thirdParty": "tiers lié",
+        "role_associatedPartner": "partenaire associé",
+        "role_beneficiary": "bénéficiaire",
+        "identifiers": "Identifiants",
+        "vat": "N° TVA",
+        "registered_office": "Siège social (SIRENE)",
         "col_name": "Pôle",
         "col_themes": "Thèmes",
         "col_regions": "Régions",
@@ -207,13 +244,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_partners": "Partenaires",
         "col_total_cost": "Coût total",
         "col_public": "Aide publique",
-        "col_category": "Catégorie",
-        "col_commune": "Commune",
         "lang_switch": "English",
         "lang_switch_label": "Switch to English",
         "phase_published": "{n} pôles labellisés",
         "all_phases_note": (
-            "Cinq phases depuis 2005 : choisissez-en une pour voir ses dates, son objectif et ses chiffres."
+            "{n} phases depuis 2005 : choisissez-en une pour voir ses dates, son objectif et ses chiffres."
         ),
     },
     "en": {
@@ -236,7 +271,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "published_figures_note": "Real figures, as published, with their date and source.",
         "published_figures_none": "No published figure found for this pôle.",
         "figure_source": "source",
-        "figure_stated_as": "“{text}”",
         "period_cumulative": "since its creation",
         "period_year": "in {period}",
         "period_range": "over {period}",
@@ -271,14 +305,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit_clusters_active": "active pôles",
         "unit_members": "members",
         "unit_projects": "projects",
-        "unit_funding_eur": "€ of funding",
+        "unit_funding_eur": "of funding",
         "population": "Population",
         "measure": "Measure",
         "value": "Value",
         "rank": "Rank",
         "clusters_seated": "Pôles seated in the region",
         "clusters_active": "Pôles active in the region",
-        "themes_missing": "Themes with no active pôle in the region",
+        "themes_missing": "Themes with no active pôle in the region (every pôle {phase})",
+        "of_phase": "of phase {phase}",
+        "of_all_phases": "of every phase",
+        "n_of_total": "selected: {n} of {total}",
+        "selection_note": (
+            "Figures, ranks and lists: the selected pôles ({selection}). Numbers of pôles in brackets and missing "
+            "themes: every pôle {phase}."
+        ),
+        "search_for": "search “{q}”",
+        "download_csv": "Download (CSV)",
+        "sample_source": "Generated sample data",
         "themes_all_present": "Every theme is present.",
         "compare_title": "Regions compared",
         "download_regions": "Regions (CSV)",
@@ -302,11 +346,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map_image_alt": "Map of the pôles de compétitivité: {what}",
         "download_image": "Download the image",
         "download_image_label": "The picture of this map (SVG), for a report or a presentation",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
         "overseas": "Overseas",
         "table": "Table of pôles",
         "show_table": "Show the table",
         "hide_table": "Hide the table",
-        "table_loading": "Loading the table…",
         "download": "Download",
         "csv": "CSV",
         "csv_fr": "CSV (;)",
@@ -369,7 +414,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "funding": "Funding",
         "members_by_category": "Members by category",
         "members_search": "Filter members",
-        "members_more": "… and {n} more",
         "funding_by_source": "By funder",
         "funding_by_year": "By year",
         "total": "Total",
@@ -395,6 +439,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "funder_bpifrance": "Bpifrance",
         "funder_pia": "PIA / France 2030",
         "funder_eu": "EU programmes (Horizon)",
+        "funder_fse": "ESF (EU)",
+        "funding_by_programme": "By programme",
+        "cordis_projects": "European projects (CORDIS)",
+        "kohesio_projects": "ERDF (Kohesio)",
+        "open_data_note": "Open data: the pôle's association is a partner or beneficiary.",
+        "col_project": "Project",
+        "col_programme": "Programme",
+        "col_role": "Role",
+        "col_eu_to_cluster": "EU contribution to the pôle",
+        "col_eu_total": "EU contribution to the consortium",
+        "col_partners_country": "Partners (country)",
+        "col_fund": "Fund",
+        "col_eligible": "Eligible expenditure",
+        "col_eu_budget": "EU budget",
+        "col_rate": "EU rate",
+        "col_nuts": "Region (NUTS)",
+        "public_page": "Project page",
+        "role_coordinator": "coordinator",
+        "role_participant": "participant",
+        "role_partner": "partner",
+        "role_thirdParty": "linked third party",
+        "role_associatedPartner": "associated partner",
+        "role_beneficiary": "beneficiary",
+        "identifiers": "Identifiers",
+        "vat": "VAT number",
+        "registered_office": "Registered office (SIRENE)",
         "col_name": "Pôle",
         "col_themes": "Themes",
         "col_regions": "Regions",
@@ -407,28 +477,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_partners": "Partners",
         "col_total_cost": "Total cost",
         "col_public": "Public funding",
-        "col_category": "Category",
-        "col_commune": "Commune",
         "lang_switch": "Français",
         "lang_switch_label": "Passer en français",
         "phase_published": "{n} pôles labelled",
-        "all_phases_note": "Five phases since 2005: pick one to see its dates, aim and figures.",
+        "all_phases_note": "{n} phases since 2005: pick one to see its dates, aim and figures.",
     },
 }
+
+
+# French elides "de" before a vowel: "la fusion d'Imaginove", not "de Imaginove". Only before a
+# value filled in (a name), never an h (aspirated or not, it cannot be told from the letter).
+_FRENCH_ELISION = re.compile(r"\b([Dd])e (\{[a-z_]+\})")
+_VOWELS = "aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜ"
 
 
 def t(lang: str, key: str, **values) -> str:
     """The message `key` in `lang`, with `{placeholders}` filled: `t("en", "count", n=3)`."""
     text = MESSAGES[lang if lang in MESSAGES else DEFAULT_LANG][key]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    if lang == "fr":
 
+        def elide(match: re.Match) -> str:
+            value = str(values.get(match.group(2)[1:-1], ""))
+            return f"{match.group(1)}'{match.group(2)}" if value[:1] in _VOWELS and value else match.group(0)
 
-def count_text(lang: str, n: int) -> str:
-    if n == 0:
-        return t(lang, "count_zero")
-    if n == 1:
-        return t(lang, "count_one")
-    return t(lang, "count", n=format_number(lang, n))
+        text = _FRENCH_ELISION.sub(elide, text)
+    return text.format(**values)
 
 
 def format_number(lang: str, value: float, digits: int = 0) -> str:

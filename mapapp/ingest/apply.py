@@ -6,7 +6,8 @@ funder, year) for funding, id for clusters):
 - **merge** (default) upserts: a row whose key is in the file is replaced by the file's row, a
   new key is added, every other row stays.
 - **replace** replaces every row of the *pôles present in the file* (by `cluster_id`): a file
-  about two pôles never touches a third. For `clusters`, both modes upsert by id.
+  about two pôles never touches a third. For `clusters` and `cluster_identifiers`, both modes
+  upsert by key.
 - **A pôle is either sample or real, per table.** Importing real rows of a table for a pôle
   removes that pôle's sample rows of that table, in both modes, so the UI's "Données d'exemple"
   badges vanish exactly where real data replaced them. Sample funding lines describe sample
@@ -28,6 +29,7 @@ from mapapp.ingest.result import ImportResult
 from mapapp.storage import KEYS, TABLES, Backend, StoreChanged, conform
 
 MODES = ("merge", "replace")
+DIRECTORY_TABLES = ("clusters", "cluster_identifiers")  # laid over the directory: upserted, never sample
 SHOWN_KEYS = 3
 
 
@@ -112,7 +114,7 @@ def merge_table(
     existing = conform(existing, table) if len(existing) else incoming.iloc[0:0]
     old_keys, new_keys = row_keys(existing, table), row_keys(incoming, table)
     same_key = old_keys.isin(set(new_keys))
-    if table == "clusters":
+    if table in DIRECTORY_TABLES:
         gone = pd.Series(False, index=existing.index)
     else:
         clusters = set(incoming["cluster_id"])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.query import normalize_text
-from mapapp.data.schema import check_frame, empty_frame, field_names, with_optional_columns
+from mapapp.data.schema import check_frame, empty_frame, select_fields
 from mapapp.data.store import Store
 from mapapp.ingest.columns import (
     CATEGORY_WORDS,
@@ -286,7 +286,7 @@ def build_members(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFrame
         }
     )
     frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points.to_numpy(), crs="EPSG:4326"))
-    frame = frame[field_names("members")]
+    frame = select_fields(frame, "members")
     location = next(f for f in ("commune_code", "commune", "latitude") if f in rows.fields)
     targets = {
         "member_id": "member_id" if "member_id" in rows.fields else "name",
@@ -345,7 +345,7 @@ def build_projects(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFram
         "cluster_id": "cluster",
         "total_cost_eur": "total_cost",
     }
-    return frame[field_names("projects")], targets
+    return select_fields(frame, "projects"), targets
 
 
 def _partners(rows: Rows, store: Store, cluster_ids: pd.Series) -> pd.Series:
@@ -420,7 +420,7 @@ def build_funding(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFrame
         }
     )
     targets = {"cluster_id": "cluster" if "cluster" in rows.fields else "project_id", "amount_eur": "amount"}
-    return frame[field_names("funding")], targets
+    return select_fields(frame, "funding"), targets
 
 
 def _codes(rows: Rows, field: str, table: pd.DataFrame, what: str) -> pd.Series:
@@ -488,7 +488,7 @@ def build_clusters(rows: Rows, store: Store, source, as_of) -> tuple[pd.DataFram
     # A seat the file places without saying how precisely is at commune precision.
     placed = frame["seat_commune_code"].ne("")
     frame["seat_precision"] = frame["seat_precision"].where(frame["seat_precision"].ne("") | ~placed, "commune")
-    return with_optional_columns(frame, "clusters")[field_names("clusters")], targets
+    return select_fields(frame, "clusters"), targets
 
 
 BUILDERS = {"clusters": build_clusters, "members": build_members, "projects": build_projects, "funding": build_funding}

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from mapapp.data.query import normalize_text
-from mapapp.data.schema import check_frame, field_names
+from mapapp.data.schema import check_frame, select_fields
 from mapapp.data.store import Store
 from mapapp.ingest.french import is_blank, parse_date, parse_number
 from mapapp.ingest.problems import ImportProblem
@@ -163,7 +163,7 @@ def read_scdl(raw: RawTable, store: Store, result: ImportResult, source: str | N
             "source": src,
             "as_of": when,
         }
-    )[field_names("funding")]
+    ).pipe(select_fields, "funding")
 
     title = sub["objet"].where(sub["objet"].ne(""), "Subvention " + name)
     keyed = pd.DataFrame(
@@ -184,7 +184,7 @@ def read_scdl(raw: RawTable, store: Store, result: ImportResult, source: str | N
             "source": src.iloc[firsts].to_numpy(),
             "as_of": when.iloc[firsts].to_numpy(),
         }
-    )[field_names("projects")]
+    ).pipe(select_fields, "projects")
 
     reported = {p.line for p in problems}
     seen: set[tuple[int, str]] = set()

@@ -26,10 +26,10 @@ from mapapp.ui.map import (
     theme_colors,
 )
 from mapapp.ui.profile import footprint, opened_profile
-from mapapp.ui.state import ViewState
+from mapapp.view import ViewState
 
-# The look of mapapp.js's styles (regionStyle, seatMarker, memberPoint), for a drawing without CSS.
-REGION_STROKE, SELECTED_STROKE = "#6b7280", "#000091"
+# The look of assets/mapapp-map.js's styles (regionStyle, seatMarker, memberPoint), for a drawing without CSS.
+REGION_STROKE, SELECTED_STROKE, DARK_FILL_STROKE = "#6b7280", "#000091", "#ffca00"
 REGION_FILL, SELECTED_FILL = "#ffffff", "#e3e3fd"
 NO_THEME_COLOR = "#555555"
 COORDINATE_DIGITS = 5  # as the GeoJSON the browser clusters (exports.cluster_features)
@@ -86,12 +86,22 @@ class Drawing:
     description: str = ""
 
 
+def dark(hex_color: str) -> bool:
+    """Whether a "#rrggbb" fill is dark (relative luminance below 0.2), as `dark` in
+    assets/mapapp-map.js: a chosen region's outline must show on it."""
+    channels = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2
+
+
 def _styles(codes, selected: set[str], colors: dict[str, str]) -> dict[str, RegionStyle]:
+    """Each region's look, as `mapapp.map.regionStyle` gives it."""
     styles = {}
     for code in codes:
-        on = code in selected
-        fill = colors.get(code) or (SELECTED_FILL if on else REGION_FILL)
-        styles[code] = RegionStyle(fill, SELECTED_STROKE if on else REGION_STROKE, 3 if on else 1)
+        on, colour = code in selected, colors.get(code)
+        fill = colour or (SELECTED_FILL if on else REGION_FILL)
+        outline = DARK_FILL_STROKE if colour and dark(colour) else SELECTED_STROKE
+        styles[code] = RegionStyle(fill, outline if on else REGION_STROKE, 3 if on else 1)
     return styles
 
 
@@ -128,6 +138,20 @@ def _points(collection: dict | None) -> tuple[tuple[float, float], ...]:
     return tuple(zip(x.tolist(), y.tolist(), strict=True))
 
 
+def framed_bounds(regions, bounds: dict[str, list[list[float]]]) -> list[list[float]]:
+    """What the main map frames for a choice of regions (`target` in assets/mapapp-map.js): the
+    chosen mainland regions (overseas ones are in their insets), else the chosen overseas ones,
+    else mainland France — as Leaflet bounds."""
+    chosen = [code for code in regions if code in bounds]
+    shown = [code for code in chosen if code not in OVERSEAS] or chosen
+    if not shown:
+        return MAINLAND_BOUNDS
+    return [
+        [min(bounds[c][0][0] for c in shown), min(bounds[c][0][1] for c in shown)],
+        [max(bounds[c][1][0] for c in shown), max(bounds[c][1][1] for c in shown)],
+    ]
+
+
 def view_drawing(store: Store, state: ViewState) -> Drawing:
     """The map the page of `state` opens on, as the browser draws it once booted."""
     lang = state.lang
@@ -143,16 +167,15 @@ def view_drawing(store: Store, state: ViewState) -> Drawing:
     main_members, *inset_members = (
         _points(f) for f in footprints(store, footprint(opened_profile(store, state.cluster)))
     )
-    # As mapapp.selectRegions places the main map: the permalink's own view, else the one chosen
-    # region, else the mainland.
+    # As mapapp.map.frameRegions places the main map: the permalink's own view, else the regions
+    # chosen (see `framed_bounds`), else the mainland.
     view = box = None
-    if state.view:
-        lat, lon, zoom = state.view
+    if state.viewport:
+        lat, lon, zoom = state.viewport
         vx, vy = world(lon, lat)
         view = (float(vx), float(vy), zoom)
     else:
-        one = state.filters.regions[0] if len(state.filters.regions) == 1 else None
-        box = Box.of_bounds(bounds[one] if one and one in bounds else MAINLAND_BOUNDS)
+        box = Box.of_bounds(framed_bounds(state.filters.regions, bounds))
     main = Frame(
         "main", state.layer, layer_codes, _styles(layer_codes, chosen, colors), tuple(seats), box, view, main_members
     )

@@ -1,7 +1,7 @@
 """`GET /map.svg?<the view's parameters>`: the picture of a view, as the page shows it.
 
 Takes every parameter of a page URL (`theme`, `phase`, `region`, `q`, `cluster`, `lang`, `mode`,
-`per`, `layer`, `lat`/`lon`/`zoom`), read by the page's own parser (`ui.state`), plus `width`
+`per`, `layer`, `lat`/`lon`/`zoom`), read by the page's own parser (`mapapp.view.parse_page`), plus `width`
 and `height` in px. A value the page would ignore with a notice is an HTTP 400 here, with a JSON
 message naming the parameter, like the API's.
 """
@@ -13,11 +13,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from mapapp.data import query
 from mapapp.render.drawing import view_drawing
 from mapapp.render.svg import map_image
-from mapapp.ui.state import parse_view_state
+from mapapp.view import parse_page
 
 SIZE_RANGE = (200, 4000)  # px, each side
 DEFAULT_SIZE = (1200, 800)
-# What is wrong with a value the page would drop (per `ui.state.Notice.key`).
+# What is wrong with a value the page would drop (per `mapapp.view.Notice.key`).
 PROBLEMS = {
     "notice_ignored": "{value!r} is not a value this map knows",
     "notice_bad_view": "{value!r}: lat (-90 to 90), lon (-180 to 180) and zoom (2 to 18) are numbers, given together",
@@ -52,7 +52,7 @@ def create_blueprint() -> Blueprint:
     def map_svg():
         store = current_app.config["MAPAPP_STORE_LOADER"].get()
         args = request.args.to_dict(flat=False)
-        state = parse_view_state(args, query.vocabulary(store), set(store.clusters["id"]))
+        state = parse_page(args, query.vocabulary(store))
         if state.notices:
             notice = state.notices[0]
             raise ParameterError(

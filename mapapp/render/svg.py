@@ -11,7 +11,7 @@ the HTML carries is the one the interactive map replaces.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 import numpy as np
@@ -22,6 +22,7 @@ from mapapp.data.cache import memoized
 from mapapp.data.store import Store
 from mapapp.i18n import t
 from mapapp.render.drawing import Drawing, Frame
+from mapapp.render.framing import image_view, padding_css, smallest_padded
 from mapapp.render.mercator import TILE, Box, fit_zoom, groups, size_threshold, snap_zoom, world
 
 SNAP = 0.25  # the maps' zoomSnap (ui/map.py)
@@ -41,13 +42,17 @@ class Sizing:
     height: float | None = None
     smallest: tuple[float, float] = (200, 200)
     largest: tuple[float, float] = (2560, 1600)
+    # The page's main map: framed clear of the insets and the legend (`render.framing`), whose
+    # height is `legend` px (None: no legend shown).
+    padded: bool = False
+    legend: float | None = None
 
     @property
     def fixed(self) -> bool:
         return self.width is not None
 
 
-MAIN_SIZING = Sizing()
+MAIN_SIZING = Sizing(padded=True)
 INSET_SIZING = Sizing(smallest=(40, 36), largest=(128, 112))  # .inset-map: 96×84, 64×56, 50×44
 
 
@@ -60,7 +65,8 @@ def zooms(frame: Frame, sizing: Sizing) -> list[float]:
         return [snap_zoom(frame.view[2], SNAP)]
     if sizing.fixed:
         return [fit_zoom(frame.box, sizing.width, sizing.height, SNAP)]
-    low, high = (fit_zoom(frame.box, w, h, SNAP) for w, h in (sizing.smallest, sizing.largest))
+    smallest = smallest_padded(sizing.smallest) if sizing.padded else sizing.smallest
+    low, high = (fit_zoom(frame.box, w, h, SNAP) for w, h in (smallest, sizing.largest))
     return [low + SNAP * i for i in range(round((high - low) / SNAP) + 1)]
 
 
@@ -197,7 +203,7 @@ def _shapes(prefix: str) -> str:
     )
 
 
-GROUP_SIZES = (30, 36, 44)  # px, for fewer than 10, 50, or more seats (mapapp.clusterIcon)
+GROUP_SIZES = (30, 36, 44)  # px, for fewer than 10, 50, or more seats (mapapp.map.clusterIcon)
 # Shared by a layer's group counts; names (labels) set their own size and colour.
 TEXT_ATTRS = f'font-family="{LABEL_FONT}" font-size="13.6" font-weight="700" fill="{BLUE}" text-anchor="middle"'
 
@@ -268,6 +274,8 @@ def frame_svg(store: Store, frame: Frame, sizing: Sizing) -> FrameSVG:
         )
     body = f"{_shapes(f'fp-{frame.key}')}<g{writer.view_attrs()}>{''.join(regions)}</g>{members}{markers}"
     css = "" if sizing.fixed else _frame_css(frame, sizing, writer, zoom_list, layers)
+    if sizing.padded and frame.box and not sizing.fixed:
+        css += padding_css(f"fp-{frame.key}", frame.box, zoom_list, sizing.legend)
     index = frame.codes.index(reference) if reference in frame.codes else -1
     return FrameSVG(body, css, reference, index, int(bool(frame.seats)))
 
@@ -309,13 +317,24 @@ def _frame_css(frame: Frame, sizing: Sizing, writer: _Writer, zoom_list: list[fl
 # ------------------------------------------------------------------------------------ the image
 
 
+LEGEND_WIDTH, LEGEND_ROW = 190, 18  # the image's legend box: px wide, px per row
+
+
+def _legend_size(drawing: Drawing) -> tuple[float, float] | None:
+    """The image's legend box (width, height) in px; None when the view has no colouring."""
+    legend = drawing.colouring.get("legend") if drawing.colouring else None
+    if not legend:
+        return None
+    return LEGEND_WIDTH, 30 + LEGEND_ROW * len(legend["rows"]) + (16 if drawing.colouring.get("sample") else 0)
+
+
 def _legend(drawing: Drawing, width: float) -> str:
     legend = drawing.colouring.get("legend") if drawing.colouring else None
     if not legend:
         return ""
     rows = legend["rows"]
-    box_w, row_h = 190, 18
-    box_h = 30 + row_h * len(rows) + (16 if drawing.colouring.get("sample") else 0)
+    box_w, box_h = _legend_size(drawing)
+    row_h = LEGEND_ROW
     x, y = width - box_w - 8, 8
     out = [
         f'<g transform="translate({x:g} {y:g})" font-family="{LABEL_FONT}" font-size="12.5" fill="#3a3a3a">',
@@ -342,8 +361,13 @@ def map_image(store: Store, drawing: Drawing, width: int, height: int) -> str:
     """The standalone picture of the view (`/map.svg`): the map at `width` × `height` px as the
     interactive map opens in a container of that size, the overseas insets at the bottom left,
     the legend at the top right, and a title and text alternative for screen readers."""
-    main = frame_svg(store, drawing.main, Sizing(width, height))
     inset_w, inset_h, caption_h = INSET
+    frame = drawing.main
+    if frame.box is not None:
+        # Framed as the page frames it: clear of the insets' row and of the legend.
+        row = (8 + len(drawing.insets) * (inset_w + 6) - 6, inset_h + caption_h)
+        frame = replace(frame, box=None, view=image_view(frame.box, width, height, row, _legend_size(drawing)))
+    main = frame_svg(store, frame, Sizing(width, height))
     insets = []
     for i, frame in enumerate(drawing.insets):
         x, y = 8 + i * (inset_w + 6), height - 8 - inset_h - caption_h

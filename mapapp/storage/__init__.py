@@ -1,8 +1,9 @@
 """Where the activity tables live: an embedded versioned Parquet store, or PostgreSQL/PostGIS.
 
-Both backends keep the same four tables — `members` (with a point geometry), `projects`,
-`funding`, and `clusters` (pôles added or corrected by `import clusters`, laid over the
-directory CSV) — and offer the same operations:
+Both backends keep the same tables — `members` (with a point geometry), `projects`,
+`funding`, `clusters` (pôles added or corrected by `import clusters`, laid over the
+directory CSV) and `cluster_identifiers` (identifiers found by `import sirene` or confirmed by a
+reviewed name match, laid over `cluster_identifiers.csv`) — and offer the same operations:
 
 - `read() -> (version, tables)`: one consistent snapshot, never a mix of two imports;
 - `version()`: a short string that changes with every import or rollback, cheap enough to call
@@ -28,10 +29,11 @@ import pandas as pd
 
 from mapapp.data.schema import empty_frame, field_names, schema, with_optional_columns
 
-TABLES = ("clusters", "members", "projects", "funding")
+TABLES = ("clusters", "cluster_identifiers", "members", "projects", "funding")
 # Rows with the same key are the same row: an import updates them instead of adding a duplicate.
 KEYS: dict[str, tuple[str, ...]] = {
     "clusters": ("id",),
+    "cluster_identifiers": ("cluster_id", "scheme", "value"),
     "members": ("member_id",),
     "projects": ("project_id",),
     "funding": ("project_id", "funder", "year"),

@@ -1,7 +1,7 @@
 """The "Intégrer / Embed" dialog: the iframe snippet for the current view, with a live preview.
 
-Everything runs in the browser (`mapapp.embedSnippet`): the view is the page's own URL, kept up to
-date by `syncUrl`, so the snippet always embeds what the reader is looking at. A native <dialog>
+Everything runs in the browser (`mapapp.embed.snippet`): the view is the page's own URL, kept up
+to date by `mapapp.view.syncUrl`, so the snippet always embeds what the reader is looking at. A native <dialog>
 opened with showModal() keeps the focus inside and closes on Escape; its close button is a
 `method="dialog"` form, so closing needs no script at all.
 """
@@ -133,7 +133,7 @@ def embed_dialog(lang: str) -> html.Dialog:
 
 def register_callbacks(app) -> None:
     app.clientside_callback(
-        ns_call("embedSnippet"),
+        ns_call("embed.snippet"),
         Output("embed-code", "value"),
         Output("embed-frame", "src"),
         Output("embed-frame", "title"),
@@ -148,7 +148,7 @@ def register_callbacks(app) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        ns_call("copySnippet"),
+        ns_call("embed.copy"),
         Output("embed-copy-status", "children"),
         Input("embed-copy", "n_clicks"),
         State("embed-messages", "data"),

@@ -1,17 +1,20 @@
 """The filter panel: themes (with their legend colours), phase (with what each phase was), region,
-text search, reset, live count and downloads of exactly the filtered view."""
+text search, reset, live count and downloads of exactly the filtered view. Each control holds one
+parameter of the view (`mapapp.view`), its value read from and written back to the URL."""
 
 from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html
 
+from mapapp import view
+from mapapp.data.query import vocabulary
 from mapapp.data.store import Store
 from mapapp.i18n import LOCALES, format_date, t
 from mapapp.ui.coverage import coverage_controls
 from mapapp.ui.map import MAP_PREFIXES, OVERSEAS, ns_call
-from mapapp.ui.state import ViewState
 
-FEATURES_URL = "/api/clusters"
+# Every pôle of every phase, fetched once (and preloaded by the page head): the browser filters it.
+FEATURES_URL = "/api/clusters?phase=all"
 # The texts Dash's Dropdown shows itself (English by default): from our catalogs instead.
 DROPDOWN_LABELS = (
     "select_all",
@@ -22,17 +25,30 @@ DROPDOWN_LABELS = (
     "clear_selection",
     "no_options_found",
 )
-# Download buttons: (id, message, first href, file name); the hrefs follow the filters (syncUrl).
+# Download buttons: (id, message, first href); the hrefs follow the filters (`view.syncUrl`), and
+# each answer names its file for what it holds (Content-Disposition).
 DOWNLOADS = (
-    ("download-csv", "csv", "/api/clusters.csv", "poles.csv"),
-    ("download-csv-fr", "csv_fr", "/api/clusters.csv?sep=%3B", "poles.csv"),
-    ("download-geojson", "geojson", "/api/clusters.geojson", "poles.geojson"),
-    ("download-regions", "download_regions", "/api/regions.csv?sep=%3B", "regions.csv"),
+    ("download-csv", "csv", "/api/clusters.csv"),
+    ("download-csv-fr", "csv_fr", "/api/clusters.csv?sep=%3B"),
+    ("download-geojson", "geojson", "/api/clusters.geojson"),
+    ("download-regions", "download_regions", "/api/regions.csv?sep=%3B"),
 )
 
 
+def phase_values(store: Store) -> list[str]:
+    """The phase filter's values: "all", then every phase (`geodata/phases.csv`)."""
+    return [view.ALL, *(str(p) for p in vocabulary(store).phases)]
+
+
 def _phase_info(store: Store, lang: str, selected: str) -> list:
-    blocks = [html.P(t(lang, "all_phases_note"), id="phase-info-all", className="phase-info", hidden=selected != "all")]
+    blocks = [
+        html.P(
+            t(lang, "all_phases_note", n=len(store.phases)),
+            id=f"phase-info-{view.ALL}",
+            className="phase-info",
+            hidden=selected != view.ALL,
+        )
+    ]
     for row in store.phases.to_dict(orient="records"):
         budget = row[f"budget_{lang}"]
         blocks.append(
@@ -61,9 +77,9 @@ def _phase_info(store: Store, lang: str, selected: str) -> list:
     return blocks
 
 
-def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.Section:
+def filter_panel(store: Store, state: view.ViewState, hidden: bool = False) -> html.Section:
     """The panel; `hidden` (an embed's `hide=filters`) keeps its controls, which drive the map."""
-    lang, filters = state.lang, state.filters
+    lang, vocab = state.lang, vocabulary(store)
     label = "label_fr" if lang == "fr" else "label_en"
     theme_options = [
         {
@@ -72,8 +88,8 @@ def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.S
         }
         for theme_id, text, color in zip(store.themes["id"], store.themes[label], store.themes["color"], strict=True)
     ]
-    phase_value = str(filters.phases[0]) if filters.phases else "all"
-    phase_options = [{"label": t(lang, "phase_all"), "value": "all"}] + [
+    phase_value = state.control_value(view.PHASE, vocab)
+    phase_options = [{"label": t(lang, "phase_all"), "value": view.ALL}] + [
         {"label": f"{row['phase']} · {row['start_year']}-{str(row['end_year'])[2:]}", "value": str(row["phase"])}
         for row in store.phases.to_dict(orient="records")
     ]
@@ -91,41 +107,46 @@ def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.S
             html.Div(
                 className="search-box",
                 children=[
-                    html.Label(t(lang, "search"), htmlFor="search"),
+                    html.Label(t(lang, view.Q.label), htmlFor=view.Q.control),
                     dcc.Input(
-                        id="search",
+                        id=view.Q.control,
                         type="search",
-                        value=filters.q,
+                        value=state.control_value(view.Q, vocab),
                         placeholder=t(lang, "search_placeholder"),
                         debounce=False,
                         autoComplete="off",
-                        maxLength=100,
+                        maxLength=view.MAX_QUERY_LENGTH,
                     ),
                 ],
             ),
             html.P(id="count", className="count", role="status", **{"aria-live": "polite"}),
             html.Fieldset(
                 [
-                    html.Legend(t(lang, "themes")),
+                    html.Legend(t(lang, view.THEME.label)),
                     dcc.Checklist(
-                        id="theme-filter", options=theme_options, value=list(filters.themes), className="theme-list"
+                        id=view.THEME.control,
+                        options=theme_options,
+                        value=state.control_value(view.THEME, vocab),
+                        className="theme-list",
                     ),
                 ]
             ),
             html.Fieldset(
                 [
-                    html.Legend(t(lang, "phase")),
-                    dcc.RadioItems(id="phase-filter", options=phase_options, value=phase_value, className="phase-list"),
+                    html.Legend(t(lang, view.PHASE.label)),
+                    dcc.RadioItems(
+                        id=view.PHASE.control, options=phase_options, value=phase_value, className="phase-list"
+                    ),
                     html.Div(_phase_info(store, lang, phase_value)),
                 ]
             ),
             html.Div(
                 [
-                    html.Label(t(lang, "region"), htmlFor="region-filter"),
+                    html.Label(t(lang, view.REGION.label), htmlFor=view.REGION.control),
                     dcc.Dropdown(
-                        id="region-filter",
+                        id=view.REGION.control,
                         options=region_options,
-                        value=list(filters.regions),
+                        value=state.control_value(view.REGION, vocab),
                         multi=True,
                         placeholder=t(lang, "region_placeholder"),
                         searchable=True,
@@ -133,17 +154,15 @@ def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.S
                     ),
                 ]
             ),
-            coverage_controls(
-                lang, state.mode, state.per_capita, state.layer, filters.phases[0] if filters.phases else None
-            ),
+            coverage_controls(lang, state, vocab),
             html.Div(
                 className="filter-actions",
                 children=[
                     html.Button(t(lang, "reset"), id="reset", className="button secondary", type="button"),
                     html.Span(t(lang, "download") + " :", className="download-label"),
                     *[
-                        html.A(t(lang, label), id=link_id, href=href, className="button link", download=filename)
-                        for link_id, label, href, filename in DOWNLOADS
+                        html.A(t(lang, label), id=link_id, href=href, className="button link")
+                        for link_id, label, href in DOWNLOADS
                     ],
                 ],
             ),
@@ -160,15 +179,15 @@ def filter_panel(store: Store, state: ViewState, hidden: bool = False) -> html.S
     )
 
 
-def register_callbacks(app) -> None:
+def register_callbacks(app, store_of) -> None:
     app.clientside_callback(
-        ns_call("loadFeatures"),
+        ns_call("map.loadFeatures"),
         Output("features", "data"),
         Input("features-url", "data"),
     )
     # One callback from a click to every map's data: each extra callback round costs a frame.
     app.clientside_callback(
-        ns_call("filterFeatures", list(OVERSEAS)),
+        ns_call("map.filterFeatures", list(OVERSEAS)),
         *[Output(f"{prefix}-clusters", "data") for prefix in MAP_PREFIXES],
         Output("filtered-rows", "data"),
         Output("count", "children"),
@@ -180,20 +199,20 @@ def register_callbacks(app) -> None:
         Input("features", "data"),
         State("messages", "data"),
         State("region-bounds", "data"),
+        State("view-spec", "data"),
     )
+    # "Réinitialiser": every control back to its parameter's default (the arrival view).
     app.clientside_callback(
-        ns_call("resetFilters"),
-        Output("theme-filter", "value"),
-        Output("phase-filter", "value"),
-        Output("region-filter", "value"),
-        Output("search", "value"),
+        ns_call("view.reset"),
+        Output("reset", "value"),
         Input("reset", "n_clicks"),
+        State("view-spec", "data"),
         prevent_initial_call=True,
     )
-    phases = ["all", "1", "2", "3", "4", "5"]
+    phases = phase_values(store_of())
     app.clientside_callback(
         f"function(phase) {{ return {phases}.map(function(p) {{ return p !== phase; }}); }}",
         [Output(f"phase-info-{p}", "hidden") for p in phases],
-        Input("phase-filter", "value"),
+        Input(view.PHASE.control, "value"),
         prevent_initial_call=True,
     )

@@ -12,16 +12,21 @@ Only `style` attributes and a `<style>` element are inline: the CSP allows them,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from dash import Input, Output, html
 
+from mapapp import view
+from mapapp.data.query import vocabulary
 from mapapp.data.store import Store
 from mapapp.i18n import format_number, t
 from mapapp.render.drawing import Drawing, view_drawing
+from mapapp.render.framing import legend_height
 from mapapp.render.svg import INSET_SIZING, MAIN_SIZING, FrameSVG, frame_svg
-from mapapp.ui.state import ViewState
+from mapapp.ui.map import ns_call
+from mapapp.view import ViewState
 
 FIRST_PAINT_ID = "first-paint"
 IMAGE_PATH = "/map.svg"
@@ -47,36 +52,19 @@ LEFT_OUT = {"embed-dialog"}  # never open when a page loads
 # ------------------------------------------------------------------------------- the image link
 
 
-def view_query(state: ViewState, default_phase: int) -> str:
-    """The URL query of a view, as `mapapp.syncUrl` writes it (so `/map.svg?<query>` is the
-    picture of the page at `?<query>`)."""
-    f = state.filters
-    params: list[tuple[str, str]] = [("theme", v) for v in f.themes]
-    if not f.phases:
-        params.append(("phase", "all"))
-    elif f.phases[0] != default_phase:
-        params.append(("phase", str(f.phases[0])))
-    params += [("region", v) for v in f.regions]
-    if f.q:
-        params.append(("q", f.q))
-    if state.mode != "none":
-        params.append(("mode", state.mode))
-    if state.per_capita:
-        params.append(("per", "100k"))
-    if state.layer != "regions":
-        params.append(("layer", state.layer))
-    if state.cluster:
-        params.append(("cluster", state.cluster))
-    if state.lang != "fr":
-        params.append(("lang", state.lang))
-    if state.view:
-        params += [("lat", f"{state.view[0]:.4f}"), ("lon", f"{state.view[1]:.4f}"), ("zoom", f"{state.view[2]:g}")]
-    return urlencode(params)
+def view_query(store: Store, state: ViewState) -> str:
+    """The URL query of a view (no "?"), as `mapapp.view.syncUrl` writes it: so `/map.svg?<query>`
+    is the picture of the page at `?<query>`."""
+    query = view.page_url(state.values, vocabulary(store))[1:]
+    if state.viewport:
+        lat, lon, zoom = state.viewport
+        query += ("&" if query else "") + urlencode({"lat": f"{lat:.4f}", "lon": f"{lon:.4f}", "zoom": f"{zoom:g}"})
+    return query
 
 
-def image_link(state: ViewState, default_phase: int) -> html.P:
+def image_link(store: Store, state: ViewState) -> html.P:
     """ "Télécharger l'image": the picture of the view on screen, kept up to date with the view."""
-    query = view_query(state, default_phase)
+    query = view_query(store, state)
     return html.P(
         html.A(
             t(state.lang, "download_image"),
@@ -92,7 +80,7 @@ def image_link(state: ViewState, default_phase: int) -> html.P:
 
 def register_callbacks(app) -> None:
     app.clientside_callback(
-        "function (href) { return window.mapappFirstPaint.imageHref(href); }",
+        ns_call("firstPaint.imageHref"),
         Output("download-image", "href"),
         Input("open-full-map", "href"),
         prevent_initial_call=True,
@@ -219,16 +207,20 @@ def _map_box(classes: str, key: str, drawn: FrameSVG, svg_attrs: str, data: dict
     are to be waited for; for the main map, its region count and the compared region."""
     data = {"fp": key, "markers": drawn.markers} | (data or {})
     attributes = "".join(f' data-{name}="{escape(str(value))}"' for name, value in data.items())
+    svg = f'<svg class="fp-svg fp-{key}"{svg_attrs}>{drawn.body}</svg>'
+    if key != "main":
+        return f'<div class="{classes} fp-box"{attributes} style="container:fp-{key}/size">{svg}</div>'
+    # The main map is fitted in a box padded clear of the insets and the legend (render.framing).
     return (
-        f'<div class="{classes} fp-box"{attributes} style="container:fp-{key}/size">'
-        f'<svg class="fp-svg fp-{key}"{svg_attrs}>{drawn.body}</svg></div>'
+        f'<div class="{classes} fp-box"{attributes} style="container:fp-{key}-box/size">'
+        f'<div class="fp-pad fp-{key}-pad" style="container:fp-{key}/size">{svg}</div></div>'
     )
 
 
 def first_paint(store: Store, drawing: Drawing, layout) -> tuple[str, str]:
     """(`<style>` for the head, the page's HTML copy with its maps) for the view of `drawing`,
     whose page is `layout`."""
-    main = frame_svg(store, drawing.main, MAIN_SIZING)
+    main = frame_svg(store, drawing.main, replace(MAIN_SIZING, legend=legend_height(drawing.colouring)))
     compared = {
         "regions": len(drawing.main.codes),
         "ref": main.reference_index,
@@ -257,7 +249,7 @@ def with_first_paint(index: str, store: Store, state: ViewState, layout, page_ur
     drawing = view_drawing(store, state)
     head, body = first_paint(store, drawing, layout)
     parts = urlsplit(page_url)
-    query = view_query(state, int(store.phases["phase"].max()))
+    query = view_query(store, state)
     meta = {
         "og:type": "website",
         "og:title": drawing.title,

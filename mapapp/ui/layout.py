@@ -1,17 +1,19 @@
 """The page, built for the URL it is shown at: `/` (full app) or `/embed` (no header), with the
-filters, opened pôle, language and map view of its query string."""
+view its query string names (`mapapp.view`)."""
 
 from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html
 
+from mapapp import view
 from mapapp.config import Config
+from mapapp.data.query import vocabulary
 from mapapp.data.store import Store
 from mapapp.i18n import t
 from mapapp.ui import coverage, filters, firstpaint, profile, table
 from mapapp.ui import embed as embed_ui
 from mapapp.ui import map as map_ui
-from mapapp.ui.state import ViewState
+from mapapp.ui.map import ns_call
 
 
 def _map_key(lang: str) -> html.P:
@@ -23,7 +25,7 @@ def _map_key(lang: str) -> html.P:
     )
 
 
-def page_layout(store: Store, config: Config, state: ViewState, embed: bool, table_library_url: str) -> html.Div:
+def page_layout(store: Store, config: Config, state: view.ViewState, embed: bool, table_library_url: str) -> html.Div:
     lang = state.lang
     opened = profile.opened_profile(store, state.cluster)
     choropleths = coverage.choropleths(store, lang, state.filters, state.layer)
@@ -63,7 +65,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
         className=" ".join(classes),
         lang=lang,
         children=[
-            html.A(t(lang, "skip"), href="#main", className="skip-link"),
+            html.A(t(lang, "skip"), href="#map-region", className="skip-link"),
             header,
             html.Div(notices, className="notices", role="alert") if notices else None,
             html.Main(
@@ -79,12 +81,12 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                                 config,
                                 lang,
                                 list(state.filters.regions),
-                                state.view,
+                                state.viewport,
                                 profile.footprint(opened),
-                                legend=coverage.legend(lang, choropleth),
                                 layer=state.layer,
                             ),
-                            firstpaint.image_link(state, int(store.phases["phase"].max())),
+                            map_ui.legend_box(coverage.legend(lang, choropleth)),
+                            firstpaint.image_link(store, state),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
                                 className="sample-note",
@@ -96,7 +98,7 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
                     html.Div(
                         className="side-column",
                         children=[
-                            profile.profile_container(lang, opened),
+                            profile.profile_container(store, lang, opened),
                             coverage.region_container(store, lang, state.filters, state.cluster, state.per_capita),
                         ],
                     ),
@@ -107,35 +109,31 @@ def page_layout(store: Store, config: Config, state: ViewState, embed: bool, tab
             dcc.Store(id="choropleths", data=choropleths),
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="selected", data=state.cluster),
+            # What a view is, for the browser: sent once, read by assets/mapapp-view.js.
+            dcc.Store(id="view-spec", data=view.browser_spec(vocabulary(store))),
         ],
     )
 
 
 def register_callbacks(app, store_of) -> None:
     map_ui.register_callbacks(app)
-    filters.register_callbacks(app)
+    filters.register_callbacks(app, store_of)
     profile.register_callbacks(app, store_of)
     table.register_callbacks(app, store_of)
     coverage.register_callbacks(app, store_of)
     embed_ui.register_callbacks(app)
     firstpaint.register_callbacks(app)
+    # The URL follows every control that holds a part of the view (in `view.PAGE` order).
     app.clientside_callback(
-        map_ui.ns_call("syncUrl", str(max(store_of().phases["phase"]))),
+        ns_call("view.syncUrl"),
         Output("download-csv", "href"),
         Output("download-csv-fr", "href"),
         Output("download-geojson", "href"),
         Output("lang-switch", "href"),
         Output("download-regions", "href"),
         Output("open-full-map", "href"),
-        Input("theme-filter", "value"),
-        Input("phase-filter", "value"),
-        Input("region-filter", "value"),
-        Input("search", "value"),
-        Input("selected", "data"),
+        *[Input(param.control, param.prop) for param in view.PAGE if param.control],
         Input("map", "center"),
         Input("map", "zoom"),
-        Input("coverage-mode", "value"),
-        Input("coverage-per-capita", "value"),
-        Input("coverage-layer", "value"),
-        State("lang", "data"),
+        State("view-spec", "data"),
     )

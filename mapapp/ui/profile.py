@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html, no_update
 
-from mapapp.data.profile import cluster_profile
-from mapapp.data.store import Store
-from mapapp.i18n import DATA_LANG, format_date, format_eur, format_number, t
+from mapapp.data.profile import MEMBER_CATEGORIES, cluster_profile
+from mapapp.data.query import vocabulary
+from mapapp.data.store import Store, is_sample_source
+from mapapp.i18n import DATA_LANG, MESSAGES, format_date, format_eur, format_euros, format_number, t
 from mapapp.ui.map import MAP_PREFIXES, footprints, ns_call
 
 FUNDER_COLORS = {
@@ -22,6 +23,7 @@ FUNDER_COLORS = {
     "bpifrance": "#ffca00",
     "pia": "#a558a0",
     "eu": "#0063cb",
+    "fse": "#e4794a",
 }
 MEMBERS_SHOWN = 100
 PROJECT_COLUMNS = ("col_year", "col_title", "col_partners", "col_total_cost", "col_public")
@@ -33,37 +35,46 @@ def sample_badge(lang: str, sample: bool):
     return html.Span(t(lang, "sample_badge"), className="badge sample", title=t(lang, "sample_note"))
 
 
+def _source_text(lang: str, source: str) -> str:
+    """A source as readers see it: generated sample rows say so in words, not by the command
+    that builds them."""
+    return t(lang, "sample_source") if is_sample_source(source) else source
+
+
 def _sources(lang: str, sources: list[dict]) -> html.P:
-    text = "; ".join(f"{s['source']} ({t(lang, 'as_of', date=format_date(lang, s['as_of']))})" for s in sources[:3])
+    text = "; ".join(
+        f"{_source_text(lang, s['source'])} ({t(lang, 'as_of', date=format_date(lang, s['as_of']))})"
+        for s in sources[:3]
+    )
     return html.P([t(lang, "source") + t(lang, "colon"), text], className="source")
 
 
+def _bar_row(label: str, segments: list, shown: str) -> html.Tr:
+    """A chart row: the bars sit in a track, a column of its own (the same width on every row),
+    the figure in the next one, so a bar's width is its value's share of the scale (from zero)."""
+    return html.Tr(
+        [
+            html.Th(label, scope="row"),
+            html.Td(html.Span(segments, className="bar-track"), className="bar-cell"),
+            html.Td(shown, className="bar-value"),
+        ]
+    )
+
+
+def _bar(value: float, peak: float, color: str, title: str | None = None) -> html.Span:
+    width = 100 * max(value, 0) / peak if peak > 0 else 0
+    return html.Span(className="bar", title=title, style={"width": f"{width:.2f}%", "background": color})
+
+
 def bar_table(caption: str, rows: list[tuple[str, float, str]], color: str = "#000091") -> html.Table:
-    """One row per (label, value, formatted value), bar length proportional to the value."""
-    peak = max((value for _, value, _ in rows), default=0) or 1
+    """One row per (label, value, formatted value), bar length proportional to the value, on a
+    scale from zero to the largest value."""
+    peak = max((value for _, value, _ in rows), default=0)
     return html.Table(
         className="bar-table",
         children=[
             html.Caption(caption),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Th(label, scope="row"),
-                            html.Td(
-                                [
-                                    html.Span(
-                                        className="bar",
-                                        style={"width": f"{100 * value / peak:.1f}%", "background": color},
-                                    ),
-                                    html.Span(shown, className="bar-value"),
-                                ]
-                            ),
-                        ]
-                    )
-                    for label, value, shown in rows
-                ]
-            ),
+            html.Tbody([_bar_row(label, [_bar(value, peak, color)], shown) for label, value, shown in rows]),
         ],
     )
 
@@ -73,31 +84,20 @@ def stacked_years(lang: str, caption: str, by_year: list[dict]) -> html.Table:
     years: dict[int, dict[str, float]] = {}
     for row in by_year:
         years.setdefault(row["year"], {})[row["funder"]] = row["amount_eur"]
-    peak = max((sum(v.values()) for v in years.values()), default=0) or 1
+    peak = max((sum(v.values()) for v in years.values()), default=0)
     body = []
     for year in sorted(years):
         parts = years[year]
         segments = [
-            html.Span(
-                className="bar",
-                title=t(lang, "label_value", label=t(lang, "funder_" + funder), value=format_eur(lang, amount)),
-                style={"width": f"{100 * amount / peak:.2f}%", "background": FUNDER_COLORS[funder]},
+            _bar(
+                amount,
+                peak,
+                FUNDER_COLORS[funder],
+                t(lang, "label_value", label=t(lang, "funder_" + funder), value=format_eur(lang, amount)),
             )
             for funder, amount in parts.items()
         ]
-        body.append(
-            html.Tr(
-                [
-                    html.Th(str(year), scope="row"),
-                    html.Td(
-                        [
-                            html.Span(segments, className="stack"),
-                            html.Span(format_eur(lang, sum(parts.values())), className="bar-value"),
-                        ]
-                    ),
-                ]
-            )
-        )
+        body.append(_bar_row(str(year), segments, format_eur(lang, sum(parts.values()))))
     legend = html.Ul(
         [
             html.Li([html.Span(className="swatch square", style={"background": color}), t(lang, "funder_" + funder)])
@@ -196,12 +196,105 @@ def _seat_text(lang: str, seat: dict | None) -> list:
     return [text, *_source_link(lang, seat.get("source"), seat.get("as_of"))]
 
 
-def _timeline(lang: str, profile: dict) -> html.Ol:
+def _link(lang: str, url: str | None):
+    if not url:
+        return ""
+    return html.A(t(lang, "public_page"), href=url, target="_blank", rel="noopener noreferrer")
+
+
+def _roles(lang: str, roles: list[str]) -> str:
+    return ", ".join(t(lang, "role_" + r) if ("role_" + r) in MESSAGES[lang] else r for r in roles)
+
+
+def open_projects(lang: str, profile: dict) -> list:
+    """ "Projets européens (CORDIS)" and "FEDER (Kohesio)": the real projects of the pôle's
+    association, with the EU money it received, its role and the project's public page."""
+    out = []
+    cordis, kohesio = profile["open_projects"]["cordis"], profile["open_projects"]["kohesio"]
+    if cordis["count"]:
+        rows = [
+            html.Tr(
+                [
+                    html.Td([html.Strong(p["acronym"] or ""), " ", html.Span(p["title"])], lang=DATA_LANG),
+                    html.Td(f"{p['programme'] or ''} ({p['year']})"),
+                    html.Td(_roles(lang, p["roles"])),
+                    html.Td(format_euros(lang, p["eu_contribution_eur"] or 0)),
+                    html.Td(format_euros(lang, p["eu_contribution_total_eur"] or 0)),
+                    html.Td(", ".join(p["partners"][:5]) + ("…" if len(p["partners"]) > 5 else ""), lang=DATA_LANG),
+                    html.Td(_link(lang, p["url"])),
+                ]
+            )
+            for p in cordis["items"][:100]
+        ]
+        header = ("col_project", "col_programme", "col_role", "col_eu_to_cluster", "col_eu_total")
+        out += [
+            html.H3(f"{t(lang, 'cordis_projects')} ({format_number(lang, cordis['count'])})"),
+            html.P(t(lang, "open_data_note"), className="hint"),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(t(lang, k)) for k in (*header, "col_partners_country")]
+                            + [html.Th(t(lang, "public_page"))]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                className="data-table",
+            ),
+            _sources(lang, cordis["sources"]),
+        ]
+    if kohesio["count"]:
+        rows = [
+            html.Tr(
+                [
+                    html.Td(p["title"], lang=DATA_LANG),
+                    html.Td(f"{p['fund'] or ''} ({p['year']})"),
+                    html.Td(format_euros(lang, p["total_cost_eur"] or 0)),
+                    html.Td(format_euros(lang, p["eu_contribution_eur"] or 0)),
+                    html.Td(
+                        f"{format_number(lang, p['cofinancing_rate'], 1)} %"
+                        if p["cofinancing_rate"] is not None
+                        else ""
+                    ),
+                    html.Td(p["nuts_region"] or "", lang=DATA_LANG),
+                    html.Td(_link(lang, p["url"])),
+                ]
+            )
+            for p in kohesio["items"][:100]
+        ]
+        header = ("col_project", "col_fund", "col_eligible", "col_eu_budget", "col_rate", "col_nuts", "public_page")
+        out += [
+            html.H3(f"{t(lang, 'kohesio_projects')} ({format_number(lang, kohesio['count'])})"),
+            html.Table(
+                [html.Thead(html.Tr([html.Th(t(lang, k)) for k in header])), html.Tbody(rows)],
+                className="data-table",
+            ),
+            _sources(lang, kohesio["sources"]),
+        ]
+    return out
+
+
+def identifier_facts(lang: str, profile: dict) -> list[tuple[str, str]]:
+    """(label, value) of the association's identifiers and SIRENE registered office, for the facts list."""
+    ids = profile["identifiers"]
+    facts = [
+        (label, ", ".join(item["value"] for item in ids[scheme]))
+        for scheme, label in (("siren", "SIREN"), ("siret", "SIRET"), ("vat", t(lang, "vat")), ("pic", "PIC"))
+        if ids[scheme]
+    ]
+    office = ids.get("office")
+    if office and office["address"]:
+        facts.append((t(lang, "registered_office"), office["address"]))
+    return facts
+
+
+def _timeline(lang: str, profile: dict, phases: tuple[int, ...]) -> html.Ol:
     by_phase: dict[int, list[dict]] = {}
     for label in profile["labels"]:
         by_phase.setdefault(label["phase"], []).append(label)
     items = []
-    for phase in (1, 2, 3, 4, 5):
+    for phase in phases:
         events = by_phase.get(phase, [])
         status = events[-1]["status"] if events else None
         text = ", ".join(f"{t(lang, 'status_' + e['status'])} ({format_date(lang, e['date'])})" for e in events) or "—"
@@ -210,7 +303,12 @@ def _timeline(lang: str, profile: dict) -> html.Ol:
                 [html.Strong(f"Phase {phase}"), html.Span(text)], className=f"phase-step {status or 'none'}", title=text
             )
         )
-    return html.Ol(items, className="timeline", **{"aria-label": t(lang, "labels")})
+    return html.Ol(
+        items,
+        className="timeline",
+        style={"gridTemplateColumns": f"repeat({len(phases)}, 1fr)"},
+        **{"aria-label": t(lang, "labels")},
+    )
 
 
 def _lineage(lang: str, profile: dict) -> list:
@@ -275,8 +373,9 @@ def opened_profile(store: Store, cluster_id: str | None) -> dict | None:
     return cluster_profile(store, cluster_id) if cluster_id else None
 
 
-def profile_panel(lang: str, profile: dict | None) -> list:
-    """The panel's children for one pôle (empty when none is open)."""
+def profile_panel(lang: str, profile: dict | None, phases: tuple[int, ...]) -> list:
+    """The panel's children for one pôle (empty when none is open); `phases`: every phase, for
+    its label timeline."""
     if not profile:
         return []
     members, projects, funding = profile["members"], profile["projects"], profile["funding"]
@@ -286,6 +385,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         (t(lang, "former_names"), ", ".join(profile["former_names"])),
         (t(lang, "seat"), _seat_text(lang, profile["seat"])),
         (t(lang, "regions"), ", ".join(r["name"] for r in profile["region_codes"])),
+        *identifier_facts(lang, profile),
     ]
     header = [
         html.H2(profile["name"], id="profile-title", tabIndex="-1"),
@@ -307,7 +407,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         if profile.get("website")
         else None,
         html.H3(t(lang, "labels")),
-        _timeline(lang, profile),
+        _timeline(lang, profile, phases),
         *_lineage(lang, profile),
         _sources(lang, [{"source": profile["source"], "as_of": profile["as_of"]}]),
     ]
@@ -329,6 +429,9 @@ def profile_panel(lang: str, profile: dict | None) -> list:
         (t(lang, "funder_" + row["funder"]), row["amount_eur"], format_eur(lang, row["amount_eur"]))
         for row in funding["by_funder"]
     ]
+    programme_rows = [
+        (row["programme"], row["amount_eur"], format_eur(lang, row["amount_eur"])) for row in funding["by_programme"]
+    ]
     sections = [
         (
             "members",
@@ -338,15 +441,11 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                 bar_table(t(lang, "members_by_category"), member_rows),
                 html.Label(t(lang, "members_search"), htmlFor="member-search"),
                 dcc.Input(id="member-search", type="search", debounce=False, autoComplete="off"),
-                # Scrolls: focusable so that a keyboard can scroll it too.
-                html.Ul(
-                    id="member-list",
-                    className="member-list",
-                    lang=DATA_LANG,
-                    tabIndex=0,
-                    **{"aria-label": t(lang, "members")},
-                ),
+                # Scrolls: focusable so that a keyboard can scroll it too. Names are data, in
+                # French; their category is in the page's language (mapapp.panels.renderMembers).
+                html.Ul(id="member-list", className="member-list", tabIndex=0, **{"aria-label": t(lang, "members")}),
                 dcc.Store(id="profile-members", data=members["items"]),
+                dcc.Store(id="member-categories", data={c: t(lang, "cat_" + c) for c in MEMBER_CATEGORIES}),
                 _sources(lang, members["sources"]),
             ],
         ),
@@ -360,6 +459,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                     className="data-table",
                 ),
                 _sources(lang, projects["sources"]),
+                *open_projects(lang, profile),
             ],
         ),
         (
@@ -369,6 +469,7 @@ def profile_panel(lang: str, profile: dict | None) -> list:
                 sample_badge(lang, funding["sample"]),
                 html.P([t(lang, "total"), t(lang, "colon"), html.Strong(format_eur(lang, funding["total_eur"]))]),
                 bar_table(t(lang, "funding_by_source"), funder_rows, color="#6a6af4"),
+                bar_table(t(lang, "funding_by_programme"), programme_rows, color="#0063cb") if programme_rows else None,
                 stacked_years(lang, t(lang, "funding_by_year"), funding["by_year"]),
                 _sources(lang, funding["sources"]),
             ],
@@ -378,9 +479,9 @@ def profile_panel(lang: str, profile: dict | None) -> list:
     return [*header, tabs]
 
 
-def profile_container(lang: str, profile: dict | None) -> html.Aside:
+def profile_container(store: Store, lang: str, profile: dict | None) -> html.Aside:
     """The panel; its close button stays in the page so the callbacks always see it."""
-    children = profile_panel(lang, profile)
+    children = profile_panel(lang, profile, vocabulary(store).phases)
     return html.Aside(
         id="profile-panel",
         className="profile",
@@ -415,7 +516,7 @@ def register_callbacks(app, store_of) -> None:
     """`store_of()` returns the Store of the running app (callbacks are registered per app)."""
     map_clicks = [Input(f"{prefix}-clusters", "clickData") for prefix in MAP_PREFIXES]
     app.clientside_callback(
-        ns_call("selectCluster"),
+        ns_call("panels.selectCluster"),
         Output("selected", "data"),
         *map_clicks,
         Input("search", "n_submit"),
@@ -434,25 +535,21 @@ def register_callbacks(app, store_of) -> None:
         prevent_initial_call=True,  # the page is rendered with its pôle open already
     )
     def show_profile(cluster_id, lang):
-        profile = opened_profile(store_of(), cluster_id)
+        store = store_of()
+        profile = opened_profile(store, cluster_id)
         if cluster_id and profile is None:
             return no_update
-        children = profile_panel(lang, profile)
-        return (children, not children, *footprints(store_of(), footprint(profile)))
+        children = profile_panel(lang, profile, vocabulary(store).phases)
+        return (children, not children, *footprints(store, footprint(profile)))
 
     app.clientside_callback(
-        # A newly opened profile takes the focus: read next by screen readers, scrolled into view.
-        """function(children) {
-            var title = document.getElementById("profile-title");
-            if (title && children && children.length) setTimeout(function () { title.focus(); }, 0);
-            return window.dash_clientside.no_update;
-        }""",
+        ns_call("panels.focusProfile"),
         Output("profile-focus", "data"),
         Input("profile", "children"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        ns_call("selectTab", list(TABS)),
+        ns_call("panels.selectTab", list(TABS)),
         [Output(f"panel-{key}", "hidden") for key in TABS]
         + [Output(f"tab-{key}", "aria-selected") for key in TABS]
         + [Output(f"tab-{key}", "tabIndex") for key in TABS],
@@ -460,8 +557,9 @@ def register_callbacks(app, store_of) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        ns_call("renderMembers", MEMBERS_SHOWN),
+        ns_call("panels.renderMembers", MEMBERS_SHOWN),
         Output("member-list", "children"),
         Input("member-search", "value"),
         Input("profile-members", "data"),
+        State("member-categories", "data"),
     )

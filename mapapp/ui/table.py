@@ -35,9 +35,11 @@ def table_section(lang: str, library_url: str) -> html.Section:
     )
 
 
-def _names_formatter(names: dict[str, str]) -> dict:
-    """A column formatter showing names for the codes of a list cell ("health" -> "Santé")."""
-    return {"function": f"params.value.map(function (v) {{ return ({json.dumps(names)})[v] || v; }}).join(', ')"}
+def _names_formatter(kind: str) -> dict:
+    """A column formatter showing names for the codes of a list cell ("health" -> "Santé"), from
+    the grid's `context` (dash-ag-grid evaluates expressions, not function literals: `names` is
+    assets/mapapp-panels.js's)."""
+    return {"function": f"names(params.value, params.context.{kind})"}
 
 
 def grid(lang: str, rows: list[dict], theme_names: dict[str, str], region_names: dict[str, str]) -> dag.AgGrid:
@@ -53,13 +55,13 @@ def grid(lang: str, rows: list[dict], theme_names: dict[str, str], region_names:
                 "field": "themes",
                 "headerName": t(lang, "col_themes"),
                 "flex": 1,
-                "valueFormatter": _names_formatter(theme_names),
+                "valueFormatter": _names_formatter("themes"),
             },
             {
                 "field": "region_codes",
                 "headerName": t(lang, "col_regions"),
                 "flex": 1,
-                "valueFormatter": _names_formatter(region_names),
+                "valueFormatter": _names_formatter("regions"),
             },
             {
                 "field": "seat_name",
@@ -113,6 +115,7 @@ def grid(lang: str, rows: list[dict], theme_names: dict[str, str], region_names:
             "rowSelection": {"mode": "singleRow", "checkboxes": False},
             "animateRows": False,
             "suppressCellFocus": False,
+            "context": {"themes": theme_names, "regions": region_names},
         },
         style={"height": "420px"},
         className="ag-theme-quartz",
@@ -121,7 +124,7 @@ def grid(lang: str, rows: list[dict], theme_names: dict[str, str], region_names:
 
 def register_callbacks(app, store_of) -> None:
     app.clientside_callback(
-        ns_call("openTable"),
+        ns_call("panels.openTable"),
         Output("table-open", "data"),
         Input("table-toggle", "n_clicks"),
         State("table-library", "data"),
@@ -157,20 +160,13 @@ def register_callbacks(app, store_of) -> None:
         Input("filtered-rows", "data"),
     )
     app.clientside_callback(
-        ns_call("selectRow"),
+        ns_call("panels.selectRow"),
         Output("selected", "data", allow_duplicate=True),
         Input("cluster-grid", "cellClicked"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        """function(selected) {
-            var api = window.dash_ag_grid && window.dash_ag_grid.getApi && window.dash_ag_grid.getApi("cluster-grid");
-            if (api && selected) {
-                var node = api.getRowNode(selected);
-                if (node) { node.setSelected(true, true); api.ensureNodeVisible(node); }
-            }
-            return window.dash_clientside.no_update;
-        }""",
+        ns_call("panels.syncGrid"),
         Output("grid-sync", "data"),
         Input("selected", "data"),
         prevent_initial_call=True,

@@ -54,9 +54,10 @@ def test_axe_finds_no_violation_in_the_table_and_the_embed_dialog(page, live_ser
     assert axe_violations(page, axe_source) == []
 
 
-FOCUSED = """() => { const e = document.activeElement;
+FOCUSED = """() => { const e = document.activeElement; const r = e.getBoundingClientRect();
   return {tag: e.tagName, id: e.id, value: e.value || null, cluster: e.getAttribute("data-cluster-id"),
           name: e.getAttribute("aria-label") || e.textContent.trim().slice(0, 60),
+          cls: e.getAttribute("class") || "", inMap: Boolean(e.closest("#map")), width: r.width, height: r.height,
           outline: getComputedStyle(e).outlineStyle, outlineWidth: parseFloat(getComputedStyle(e).outlineWidth)}; }"""
 
 
@@ -182,3 +183,47 @@ def test_english_pages_have_no_french_ui_text(page, live_server, path):
     french = sorted({(phrase, text) for text in texts for phrase in phrases if phrase in text})
     assert french == []
     assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_keyboard_skip_link_zoom_buttons_regions_and_groups(page, live_server):
+    """The skip link lands on the map; the zoom buttons come before the markers; no invisible
+    shape takes the focus; Enter opens a region, and opens a group without losing the focus."""
+    open_page(page, live_server.url)
+    page.wait_for_selector("#map .cluster-icon")
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["name"] == "Aller au contenu"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'map-region'")
+    seen = tab_until(page, lambda f: not f["inMap"] and f["id"] != "map", limit=200)[:-1]
+    assert all(f["width"] > 0 and f["height"] > 0 for f in seen), [f for f in seen if not f["width"]]
+
+    def kind(focused: dict) -> str:
+        if "leaflet-control-zoom" in focused["cls"]:
+            return "zoom"
+        if "seat-icon" in focused["cls"] or "cluster-icon" in focused["cls"]:
+            return "marker"
+        return focused["tag"]
+
+    kinds = [kind(f) for f in seen]
+    assert "zoom" in kinds and "marker" in kinds
+    assert kinds.index("zoom") < kinds.index("marker")
+    regions = [f["name"] for f in seen if f["tag"] == "path"]
+    assert len(regions) == 13 and "Bretagne" in regions  # the mainland's: the overseas ones are in their insets
+
+    # Enter on a region opens it.
+    page.locator("#map path[aria-label^='Bretagne']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#region-title")
+    assert page.locator("#region-title").text_content() == "Bretagne"
+    page.wait_for_function("() => location.search.includes('region=53')")
+
+    # Enter on a group zooms into it and the focus stays on the map, on one of its pôles.
+    open_page(page, live_server.url)
+    group = page.locator("#map .cluster-icon").first
+    group.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => { const e = document.activeElement; return e !== document.body && e.closest('#map')"
+        " && (e.classList.contains('seat-icon') || e.classList.contains('cluster-icon')); }"
+    )
+    assert page.console_errors == []

@@ -133,3 +133,69 @@ def test_embed_dialog_gives_the_snippet_of_the_current_view_with_a_live_preview(
     assert dialogs == []
     server.shutdown()
     context.close()
+
+
+# --- The ministry web team's embed (issue 12) ---------------------------------------------------
+
+EMBEDDED = "/embed?hide=filters&theme=health&region=84&lang=en&mode=members"
+
+
+def embedded(browser, embed_server, width: int, height: int = 600):
+    """A host page `width` px wide framing `EMBEDDED` at `height` px, and the framed page."""
+    snippet = f"""<iframe src="{embed_server.url}{EMBEDDED}" title="Carte" data-mapapp
+                  style="width:100%;border:0" height="{height}"></iframe>
+                  <script src="{embed_server.url}/assets/embed-host.js"></script>"""
+    server, url = host(embed_server.url, snippet)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    frame = page.frame_locator("iframe[data-mapapp]")
+    frame.locator("#map .seat-icon").first.wait_for(timeout=20_000)
+    return server, context, page, frame
+
+
+def framed_url(page) -> str:
+    return next(f.url for f in page.frames if "/embed" in f.url)
+
+
+def test_an_embed_keeps_every_parameter_through_every_click(browser, embed_server):
+    server, context, page, frame = embedded(browser, embed_server, 1000)
+    frame.locator("#map .seat-icon").first.click(force=True)
+    frame.locator("#profile-title").wait_for()
+    framed = next(f for f in page.frames if "/embed" in f.url)
+    framed.wait_for_function("() => location.search.includes('cluster=')")
+    url = framed_url(page)
+    for part in ("hide=filters", "theme=health", "region=84", "lang=en", "mode=members", "cluster="):
+        assert part in url, url
+    assert frame.locator(".filters").is_hidden()
+    # Back: the page is rendered again for the URL it lands on, still without its filter panel.
+    frame.locator("body").evaluate("() => history.back()")
+    frame.locator("#profile-panel").wait_for(state="hidden")
+    frame.locator("#map .seat-icon").first.wait_for()
+    url = framed_url(page)
+    assert "hide=filters" in url and "theme=health" in url and "cluster=" not in url
+    assert frame.locator(".filters").is_hidden()
+    assert frame.locator("#theme-filter input[value=health]").is_checked()
+    # The insets stay in the map, not stacked over it or below it.
+    inside = frame.locator(".map-area").evaluate(
+        "a => { const m = a.getBoundingClientRect(), i = a.querySelector('.insets').getBoundingClientRect();"
+        " return i.top >= m.top && i.bottom <= m.bottom && i.left >= m.left && i.right <= m.right; }"
+    )
+    assert inside
+    server.shutdown()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1000, 375])
+def test_an_embed_keeps_most_of_its_frame_for_the_map(browser, embed_server, width):
+    server, context, page, frame = embedded(browser, embed_server, width)
+    map_height = frame.locator(".map-area").evaluate("a => a.getBoundingClientRect().height")
+    assert map_height >= 0.6 * 600
+    frame.locator("#map .seat-icon").first.click(force=True)
+    frame.locator("#profile-title").wait_for()
+    # A long profile scrolls inside its panel: the map keeps its share of the frame.
+    panel = frame.locator("#profile-panel")
+    assert panel.evaluate("p => p.scrollHeight > p.clientHeight")
+    assert frame.locator(".map-area").evaluate("a => a.getBoundingClientRect().height") == map_height
+    server.shutdown()
+    context.close()

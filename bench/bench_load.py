@@ -177,6 +177,18 @@ class ProcfileGunicorn(GunicornServer):
                 out[proc.pid] = proc.memory_info().rss / MB
         return out
 
+    def memory(self) -> dict[int, dict[str, float]]:
+        """RSS, PSS and USS in MB of the master and each worker, by pid. With --preload the workers
+        share the pages the master filled before forking: RSS counts them in full in every process,
+        PSS divides each shared page among its sharers (the processes' PSS add up to what they use
+        together), USS is what a process holds alone."""
+        out = {}
+        for proc in self.tree():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                info = proc.memory_full_info()
+                out[proc.pid] = {"rss": info.rss / MB, "pss": info.pss / MB, "uss": info.uss / MB}
+        return out
+
     def cpu_seconds(self) -> float:
         total = 0.0
         for proc in self.tree():
@@ -444,14 +456,14 @@ def run_scale(scale: int, args) -> dict:
     code = code_state()
     with ProcfileGunicorn(geodata_dir, activity_dir, prefix) as server:
         pids = [p.pid for p in server.tree()]
-        idle = server.rss()
+        idle = server.memory()
         print(f"{scale}×: ready in {server.start_seconds:.0f} s: {' '.join(server.command[2:])}", flush=True)
         data = prepare_mix(server.url, geodata_dir)
         idle_ms, idle_failed = idle_latency(server.url, args.idle_requests)
         print(f"{scale}×: {args.users} users for {args.seconds:.0f} s …", flush=True)
         result = run_locust(server, args.users, args.spawn_rate, args.seconds)
         gevent.sleep(2)  # let the workers finish what the last users left in flight
-        after = server.rss()
+        after = server.memory()
         workers_after = [p.pid for p in server.worker_processes()]
         command = server.command
         start_seconds = server.start_seconds, server.healthz_seconds
@@ -549,17 +561,22 @@ def report(runs: list[dict], args, argv: list[str]) -> list[str]:
     lines += ["", "Code measured: " + "; ".join(f"{r['scale']}× {r['code']}" for r in runs) + "."]
     lines += [
         "",
-        "| data | process | RSS idle after start | peak under load | after load |",
-        "| --- | --- | --- | --- | --- |",
+        "| data | process | RSS idle after start | RSS peak under load | RSS after load | PSS after load | "
+        "USS after load |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in runs:
         rss = run["rss"]
         for i, pid in enumerate(run["pids"]):
             role = "master" if i == 0 else f"worker {i}"
-            after = rss["after"].get(pid)
+            idle, after = rss["idle"].get(pid, {}), rss["after"].get(pid)
+            if after is None:
+                measured = "gone (restarted) | | "
+            else:
+                measured = f"{after['rss']:,.0f} MB | {after['pss']:,.0f} MB | {after['uss']:,.0f} MB"
             lines.append(
-                f"| {run['scale']}× | {role} | {rss['idle'].get(pid, 0):,.0f} MB | {rss['peak'].get(pid, 0):,.0f} MB | "
-                f"{f'{after:,.0f} MB' if after is not None else 'gone (restarted)'} |"
+                f"| {run['scale']}× | {role} | {idle.get('rss', 0):,.0f} MB | {rss['peak'].get(pid, 0):,.0f} MB | "
+                f"{measured} |"
             )
     for run in runs:
         notes = []

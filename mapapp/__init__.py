@@ -40,8 +40,10 @@ def create_app(config: Config | None = None):
     from mapapp.data import classes, coverage, query
     from mapapp.data.store import StoreLoader
     from mapapp.logs import configure_logging, log_requests
+    from mapapp.render.http import create_blueprint as render_blueprint
     from mapapp.serving import configure_compression, configure_security_headers
     from mapapp.ui import table
+    from mapapp.ui.firstpaint import with_first_paint
     from mapapp.ui.inputs import guard_callbacks
     from mapapp.ui.layout import page_layout, register_callbacks
 
@@ -53,13 +55,20 @@ def create_app(config: Config | None = None):
         # dash_table is unused; the polyfills are for browsers that predate ES2017.
         unused = ("dash_table/", "deps/polyfill")
 
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The bundles are deferred (below): the renderer starts once they have run.
+            self.renderer = f"window.addEventListener('DOMContentLoaded', function () {{ {self.renderer} }});"
+
         def _generate_scripts_html(self) -> str:
             html_ = super()._generate_scripts_html()
             for name in (*(f"{lib}/" for lib in self.deferred), *self.unused):
                 html_ = re.sub(
                     rf'<script src="[^"]*/_dash-component-suites/(dash/)?{name}[^"]*"></script>\s*', "", html_
                 )
-            return html_
+            # Deferred, in order: the page and its drawn map are parsed and shown before any bundle
+            # runs (ui/firstpaint.py), instead of after all of them.
+            return html_.replace("<script src=", "<script defer src=")
 
         def interpolate_index(self, **kwargs) -> str:
             # Start what the page will need as soon as the HTML arrives instead of after the
@@ -71,7 +80,10 @@ def create_app(config: Config | None = None):
             lang = flask.request.args.get("lang", "fr") if flask.has_request_context() else "fr"
             html_ = super().interpolate_index(**kwargs)
             html_ = html_.replace("<html>", f'<html lang="{"en" if lang == "en" else "fr"}">', 1)
-            return html_.replace("</head>", f"{preloads}</head>", 1)
+            html_ = html_.replace("</head>", f"{preloads}</head>", 1)
+            if flask.has_request_context():  # the page's own map, drawn before any script runs
+                html_ = with_first_paint(html_, *page_view(flask.request.url), flask.request.url)
+            return html_
 
         def deferred_url(self, library: str) -> str:
             module = __import__(library)
@@ -101,18 +113,22 @@ def create_app(config: Config | None = None):
     app.server.config["MAPAPP_STORE_LOADER"] = loader
     app.server.config["MAPAPP_CONFIG"] = config
     app.server.register_blueprint(create_blueprint(config.geodata_dir / "web"))
+    app.server.register_blueprint(render_blueprint())  # /map.svg
     log_requests(app.server)  # first: its after_request runs last, and sees the compressed size
-    configure_compression(app.server)
+    configure_compression(app.server, lambda: loader.get().version, config.answer_cache_mb * 2**20)
     configure_security_headers(app.server, config.frame_ancestors, app.csp_hashes, config.tile_url)
+
+    def page_view(page_url: str | None):
+        """The store, view state and layout of the page at `page_url` (`/embed…`: the embed page)."""
+        store = loader.get()
+        state = view.parse_page(view.args_from_url(page_url), query.vocabulary(store))
+        embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
+        return store, state, page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
 
     def serve_layout():
         # The renderer fetches the layout from the page itself: the page's URL (path and query)
         # is the request's referrer, so the first render already shows the permalinked view.
-        page_url = flask.request.referrer if flask.has_request_context() else None
-        store = loader.get()
-        state = view.parse_page(view.args_from_url(page_url), query.vocabulary(store))
-        embed = bool(page_url) and urlsplit(page_url).path.rstrip("/").endswith(EMBED_PATH)
-        return page_layout(store, config, state, embed, app.deferred_url(table.DEFERRED_LIBRARY))
+        return page_view(flask.request.referrer if flask.has_request_context() else None)[2]
 
     @app.server.before_request
     def only_known_pages():

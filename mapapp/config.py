@@ -34,6 +34,9 @@ class Config:
             origins (env `MAPAPP_FRAME_ANCESTORS`; default none: same origin only).
         log_format: `json` (one object per line, default) or `text` (env `MAPAPP_LOG_FORMAT`).
         log_level: `DEBUG`, `INFO` (default), `WARNING`… (env `MAPAPP_LOG_LEVEL`).
+        answer_cache_mb: memory per process for whole answers kept until the data change —
+            pages, layouts, API answers, CSVs, `/map.svg`, bundles — compressed
+            (env `MAPAPP_ANSWER_CACHE_MB`, default 64).
     """
 
     geodata_dir: Path = DEFAULT_GEODATA_DIR
@@ -46,6 +49,7 @@ class Config:
     frame_ancestors: tuple[str, ...] = ()
     log_format: str = "json"
     log_level: str = "INFO"
+    answer_cache_mb: int = 64
 
     def __post_init__(self):
         # Origins only: a `;`, a quote or a keyword would be read as more Content-Security-Policy.
@@ -71,4 +75,5 @@ class Config:
             frame_ancestors=tuple(env.get("MAPAPP_FRAME_ANCESTORS", "").replace(",", " ").split()),
             log_format=env.get("MAPAPP_LOG_FORMAT") or "json",
             log_level=env.get("MAPAPP_LOG_LEVEL") or "INFO",
+            answer_cache_mb=int(env.get("MAPAPP_ANSWER_CACHE_MB") or 64),
         )

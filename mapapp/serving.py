@@ -1,23 +1,26 @@
-"""HTTP serving concerns shared by every route: compression with a cache for static bytes, and
+"""HTTP serving concerns shared by every route: compression, a cache of whole answers, and
 security headers (who may frame the map, no MIME sniffing, referrer policy).
 
-Dash's component bundles, our assets and the static API documents are the same bytes for the
-life of the process, so each is compressed once (brotli or gzip, per client) and kept; dynamic
-answers (filtered API calls, callbacks) are compressed on the fly and never cached.
+Every answer to a GET of a page, its layout, the API, `/map.svg`, a component bundle or an asset
+depends only on the URL, the data (the store's version) and the encoding the client accepts: it
+is computed and compressed once, then sent from a bounded cache (`AnswerCache`) until the data
+change. Callbacks and anything else are compressed on the fly (flask-compress).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import hashlib
+import threading
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Flask, Request, request
+from cachetools import LRUCache
+from flask import Flask, Response, g, request
 from flask_compress import Compress
 
 SELF = "'self'"
-STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/api/openapi.json")
-STATIC_PATHS = ("/api/clusters?",)  # every pôle, unfiltered: what each page loads
+ENCODINGS = ("br", "gzip")  # in order of preference, as flask-compress is configured below
 COMPRESSED_MIMETYPES = [
     "text/html",
     "text/css",
@@ -28,52 +31,120 @@ COMPRESSED_MIMETYPES = [
     "application/geo+json",
     "image/svg+xml",
 ]
+# GETs whose answer is a function of the URL and the data only.
+CACHED_PATHS = ("/", "/embed", "/_dash-layout", "/_dash-dependencies", "/map.svg")
+CACHED_PREFIXES = ("/_dash-component-suites/", "/assets/", "/api/")
+# Headers that belong to one exchange, never to a kept answer.
+PER_REQUEST_HEADERS = {"date", "set-cookie", "x-request-id"}
+LAYOUT_PATH = "/_dash-layout"  # built for the page it is fetched from: its referrer
 
 
-class StaticBytesCache:
-    """The compressed body of static responses, bounded; anything else is neither stored nor read."""
+class Answer(NamedTuple):
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
 
-    def __init__(self, max_entries: int = 256):
-        self.entries: OrderedDict[str, bytes] = OrderedDict()
-        self.max_entries = max_entries
 
-    @staticmethod
-    def cacheable(key: str) -> bool:
-        _, _, rest = key.partition(";")
-        method, _, path = rest.partition(" ")
-        return method == "GET" and (path.startswith(STATIC_PREFIXES) or path in STATIC_PATHS)
+def normalised_query(query: str) -> str:
+    """A query string with its parameters in a stable order (each parameter's values keep
+    theirs: `region=84&region=11` compares them in that order).
 
-    def get(self, key: str) -> bytes | None:
-        if not self.cacheable(key):
+    >>> normalised_query("theme=health&phase=5&theme=digital")
+    'phase=5&theme=health&theme=digital'
+    """
+    return urlencode(sorted(parse_qsl(query, keep_blank_values=True), key=lambda item: item[0]))
+
+
+def accepted_encoding(accepted) -> str:
+    """The encoding an answer is sent in: the first of `ENCODINGS` the client accepts
+    (`accepted`: the request's parsed Accept-Encoding, `request.accept_encodings`).
+
+    >>> from flask import Request
+    >>> [accepted_encoding(Request.from_values(headers={"Accept-Encoding": v}).accept_encodings)
+    ...  for v in ("gzip, deflate, br", "gzip;q=1, br;q=0", "")]
+    ['br', 'gzip', 'identity']
+    """
+    return next((encoding for encoding in ENCODINGS if accepted.quality(encoding) > 0), "identity")
+
+
+class AnswerCache:
+    """Whole answers (status, headers, body as sent), kept per (store version, normalised URL,
+    encoding) — the least recently used dropped beyond `max_bytes` (cachetools' LRU, under a
+    lock: gunicorn runs several threads per worker). A new store version makes new keys: an
+    answer computed from older data is never sent again."""
+
+    def __init__(self, max_bytes: int):
+        self.entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda answer: len(answer.body) + 1024)
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Answer | None:
+        with self.lock:
+            return self.entries.get(key)
+
+    def put(self, key: tuple, answer: Answer) -> None:
+        if len(answer.body) + 1024 > self.entries.maxsize:
+            return
+        with self.lock:
+            self.entries[key] = answer
+
+
+def cache_key(version: str) -> tuple | None:
+    """The key of this request's answer, or None when it is not kept."""
+    path = request.path.rstrip("/") or "/"
+    if request.method != "GET" or not (path in CACHED_PATHS or path.startswith(CACHED_PREFIXES)):
+        return None
+    page = ""
+    if path == LAYOUT_PATH:
+        referrer = urlsplit(request.referrer or "")
+        page = f"{referrer.path}?{normalised_query(referrer.query)}"
+    encoding = accepted_encoding(request.accept_encodings)
+    return (version, request.host_url, path, normalised_query(request.query_string.decode("latin-1")), page, encoding)
+
+
+def configure_compression(server: Flask, store_version: Callable[[], str], max_bytes: int = 64 * 2**20) -> None:
+    """Compression for every answer, and the cache of whole answers (`max_bytes` per process);
+    `store_version()` names the data the answers are computed from."""
+    cache = AnswerCache(max_bytes)
+    server.extensions["mapapp_answers"] = cache
+
+    @server.before_request
+    def cached_answer():
+        key = g.mapapp_answer_key = cache_key(store_version())
+        answer = cache.get(key) if key else None
+        if answer is None:
             return None
-        value = self.entries.get(key)
-        if value is not None:
-            self.entries.move_to_end(key)
-        return value
+        g.mapapp_answer_cached = True
+        response = Response(answer.body, status=answer.status, headers=answer.headers)
+        return response.make_conditional(request)
 
-    def set(self, key: str, value: bytes) -> None:
-        if self.cacheable(key):
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+    @server.after_request  # registered before Compress, so it runs after it: on the answer as sent
+    def keep_answer(response):
+        # The server adds its own Date: one from make_conditional would make two under gunicorn.
+        response.headers.pop("Date", None)
+        key = g.get("mapapp_answer_key")
+        kept = (
+            key
+            and not g.get("mapapp_answer_cached")
+            and response.status_code == 200
+            and not response.direct_passthrough
+            and not response.is_streamed
+            and response.headers.get("Content-Encoding", key[-1]) == key[-1]
+            and "Set-Cookie" not in response.headers
+        )
+        if kept:
+            if "ETag" not in response.headers:
+                response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in PER_REQUEST_HEADERS]
+            cache.put(key, Answer(response.status_code, headers, response.get_data()))
+        return response
 
-
-def _cache_key(request: Request) -> str:
-    return f"{request.method} {request.full_path}"
-
-
-def configure_compression(server: Flask) -> None:
-    cache = StaticBytesCache()
     server.config.update(
-        COMPRESS_ALGORITHM=["br", "gzip"],
-        COMPRESS_BR_LEVEL=5,  # quick enough for dynamic answers; static ones are compressed once
+        COMPRESS_ALGORITHM=list(ENCODINGS),
+        COMPRESS_BR_LEVEL=5,  # quick enough for answers compressed once per version, or dynamic
         COMPRESS_LEVEL=6,
         COMPRESS_MIMETYPES=COMPRESSED_MIMETYPES,
         COMPRESS_MIN_SIZE=800,
         COMPRESS_STREAMS=False,
-        COMPRESS_CACHE_KEY=_cache_key,
-        COMPRESS_CACHE_BACKEND=lambda: cache,
     )
 
     @server.after_request  # registered before Compress, so it runs after it
@@ -88,7 +159,7 @@ def configure_compression(server: Flask) -> None:
     @server.after_request  # registered after Compress, so it runs before it
     def buffer_assets(response):
         # Flask sends /assets/ files as a passthrough stream, which flask-compress leaves alone:
-        # read them (a few KB) so they are compressed, once, like every other static file.
+        # read them (a few KB) so they are compressed, and kept, like every other static file.
         if response.direct_passthrough and response.status_code == 200 and request.path.startswith("/assets/"):
             response.direct_passthrough = False
             response.get_data()

@@ -35,10 +35,11 @@ def test_every_setting_is_documented():
         "MAPAPP_FRAME_ANCESTORS": "https://www.example.gouv.fr",
         "MAPAPP_LOG_FORMAT": "text",
         "MAPAPP_LOG_LEVEL": "DEBUG",
+        "MAPAPP_ANSWER_CACHE_MB": "16",
     }
     config = Config.from_env(env)
     assert (str(config.geodata_dir), str(config.data_dir), config.tile_url, config.port) == ("/x", "/y", "t", 1)
-    assert (config.log_format, config.log_level) == ("text", "DEBUG")
+    assert (config.log_format, config.log_level, config.answer_cache_mb) == ("text", "DEBUG", 16)
     for name in env:
         assert f"`{name}`" in README, name
 

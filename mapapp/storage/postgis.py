@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -55,6 +56,17 @@ def engine_for(url: str) -> sa.Engine:
                 driver_url = "postgresql+psycopg://" + url[len(prefix) :]
         _ENGINES[url] = sa.create_engine(driver_url, pool_pre_ping=True)
     return _ENGINES[url]
+
+
+def _forget_inherited_connections() -> None:
+    """A forked worker (gunicorn --preload builds the app, store loaded, before forking) opens its
+    own connections: the ones in the pools it inherited stay the parent's (SQLAlchemy's advice
+    for os.fork: `dispose(close=False)`)."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def live(table: str) -> str:

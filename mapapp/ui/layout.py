@@ -10,7 +10,7 @@ from mapapp.config import Config
 from mapapp.data.query import vocabulary
 from mapapp.data.store import Store
 from mapapp.i18n import t
-from mapapp.ui import coverage, filters, profile, table
+from mapapp.ui import coverage, filters, firstpaint, profile, table
 from mapapp.ui import embed as embed_ui
 from mapapp.ui import map as map_ui
 from mapapp.ui.map import ns_call
@@ -86,6 +86,7 @@ def page_layout(store: Store, config: Config, state: view.ViewState, embed: bool
                                 layer=state.layer,
                             ),
                             map_ui.legend_box(coverage.legend(lang, choropleth)),
+                            firstpaint.image_link(store, state),
                             html.P(
                                 [profile.sample_badge(lang, True), " ", t(lang, "sample_note")],
                                 className="sample-note",
@@ -121,6 +122,7 @@ def register_callbacks(app, store_of) -> None:
     table.register_callbacks(app, store_of)
     coverage.register_callbacks(app, store_of)
     embed_ui.register_callbacks(app)
+    firstpaint.register_callbacks(app)
     # The URL follows every control that holds a part of the view (in `view.PAGE` order).
     app.clientside_callback(
         ns_call("view.syncUrl"),

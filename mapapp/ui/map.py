@@ -48,6 +48,29 @@ def _region_bounds(store: Store) -> dict[str, list[list[float]]]:
     return {code: [[b.miny, b.minx], [b.maxy, b.maxx]] for code, b in bounds.iterrows()}
 
 
+def within(points: dict | None, bounds: list[list[float]]) -> dict | None:
+    """The features of a point collection inside `bounds` ([[south, west], [north, east]]): an
+    inset's share of the opened pôle's members (the inset shows nothing beyond its region)."""
+    if not points:
+        return points
+    (south, west), (north, east) = bounds
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            f
+            for f in points["features"]
+            if south <= f["geometry"]["coordinates"][1] <= north and west <= f["geometry"]["coordinates"][0] <= east
+        ],
+    }
+
+
+def footprints(store: Store, points: dict | None) -> list[dict | None]:
+    """The opened pôle's members for each map of `MAP_PREFIXES`: all on the main map, its share on
+    each inset — rather than every member drawn six times over."""
+    bounds = region_bounds(store)
+    return [points, *(within(points, bounds[code]) for code in OVERSEAS)]
+
+
 def region_feature(store: Store, code: str) -> dict:
     """One region of the browser layer, inlined in an inset (a few KB) instead of fetching all."""
     return {"type": "FeatureCollection", "features": [f for f in store.web_regions["features"] if f["id"] == code]}
@@ -123,6 +146,7 @@ def map_view(
 ) -> html.Div:
     """The main map plus one small inset per overseas region, so all of France is in view."""
     names = dict(zip(store.regions["code"], store.regions["name"], strict=True))
+    bounds = region_bounds(store)
     insets = [
         html.Figure(
             className="inset",
@@ -132,7 +156,9 @@ def map_view(
                     bounds=region_bounds(store)[code],
                     zoomSnap=0.25,
                     trackViewport=False,
-                    children=_layers(store, config, f"inset-{code}", lang, selected_regions, code, footprint),
+                    children=_layers(
+                        store, config, f"inset-{code}", lang, selected_regions, code, within(footprint, bounds[code])
+                    ),
                     zoomControl=False,
                     attributionControl=False,
                     scrollWheelZoom=False,

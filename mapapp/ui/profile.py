@@ -13,7 +13,7 @@ from mapapp.data.profile import MEMBER_CATEGORIES, cluster_profile
 from mapapp.data.query import vocabulary
 from mapapp.data.store import Store, is_sample_source
 from mapapp.i18n import DATA_LANG, MESSAGES, format_date, format_eur, format_euros, format_number, t
-from mapapp.ui.map import MAP_PREFIXES, ns_call
+from mapapp.ui.map import MAP_PREFIXES, footprints, ns_call
 
 FUNDER_COLORS = {
     "state_fui": "#000091",
@@ -540,8 +540,7 @@ def register_callbacks(app, store_of) -> None:
         if cluster_id and profile is None:
             return no_update
         children = profile_panel(lang, profile, vocabulary(store).phases)
-        points = footprint(profile)
-        return (children, not children, *([points] * len(MAP_PREFIXES)))
+        return (children, not children, *footprints(store, footprint(profile)))
 
     app.clientside_callback(
         ns_call("panels.focusProfile"),

@@ -47,7 +47,7 @@ def largest_region_panel_body(app, store) -> dict:
             "phase-filter.value": "5",
             "search.value": "é" * MAX_QUERY_LENGTH,
             "selected.data": "x" * 100,
-            "coverage-per-capita.value": ["per_100k"],
+            "coverage-per-capita.value": ["100k"],
             "lang.data": "fr",
         },
     )
@@ -101,7 +101,7 @@ def _with(body: dict, name: str, value) -> dict:
         ("region-filter.value", [None], "region"),
         ("selected.data", {"id": 1}, "cluster"),
         ("selected.data", "../../etc", "cluster"),
-        ("coverage-per-capita.value", "per_100k", "per"),
+        ("coverage-per-capita.value", "100k", "per"),
         ("coverage-per-capita.value", ["<script>"], "per"),
     ],
 )

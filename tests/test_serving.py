@@ -32,7 +32,8 @@ def test_an_import_changes_what_a_compressed_get_answers(tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(REPO / "geodata" / "sample", data_dir)
     app = create_app(Config(data_dir=data_dir, log_format="text", log_level="WARNING"))
-    app.server.config["MAPAPP_STORE_LOADER"].check_every = 0  # see the import at the next request
+    loader = app.server.config["MAPAPP_STORE_LOADER"]
+    loader.check_every = 0  # look for the import at the next request
     client = app.server.test_client()
     headers = {"Accept-Encoding": "gzip"}
 
@@ -50,6 +51,8 @@ def test_an_import_changes_what_a_compressed_get_answers(tmp_path):
         capture_output=True,
         timeout=300,
     )
+    client.get("/healthz")  # sees the new version: loaded beside the served store, then swapped in
+    loader.wait(300)
     after = client.get("/api/clusters", headers=headers)
     assert after.status_code == 200 and after.headers["Content-Encoding"] == "gzip"
     assert members_of(gzip.decompress(after.data), "lyonbiopole") == 2  # the file's two members

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
@@ -92,12 +93,15 @@ def _blank(series: pd.Series) -> pd.Series:
 
 
 def check_frame(
-    frame: pd.DataFrame, table: str, file: str, first_line: int = 2, seen: dict[str, set] | None = None
+    frame: pd.DataFrame, table: str, file: str, first_line: int = 2, seen: dict[str, np.ndarray] | None = None
 ) -> list[DataError]:
     """Every schema violation in `frame` (row i is reported at line `first_line + i`).
 
     `seen`: for a table checked in chunks, the values of its unique fields in the chunks before
-    (updated here), so that a value repeated across chunks is reported too."""
+    (updated here), so that a value repeated across chunks is reported too. They are kept as
+    sorted 64-bit hashes — 8 bytes a value where a set of millions of strings held ≈ 100 — so
+    two different values are taken for one with a chance of about n² / 2⁶⁵ (10⁻⁷ for 2.6 million
+    ids): an import refused, never data lost."""
     errors: list[DataError] = []
 
     def report(mask: pd.Series, field: str, message) -> None:
@@ -168,9 +172,14 @@ def check_frame(
         if constraints.get("unique"):
             duplicated = column.duplicated(keep="first")
             if seen is not None:
-                earlier = seen.setdefault(name, set())
-                duplicated |= column.map(earlier.__contains__).astype(bool)
-                earlier.update(column[present])
+                earlier = seen.get(name, np.empty(0, dtype=np.uint64))
+                hashes = pd.util.hash_pandas_object(column.astype(str), index=False).to_numpy()
+                at = np.minimum(np.searchsorted(earlier, hashes), max(len(earlier) - 1, 0))
+                if len(earlier):
+                    duplicated |= pd.Series(earlier[at] == hashes, index=column.index)
+                merged = np.concatenate([earlier, np.sort(hashes[present.to_numpy()])])
+                merged.sort(kind="stable")  # two sorted runs: a linear merge
+                seen[name] = merged
             report(present & duplicated, name, lambda v: f"{v!r} is duplicated")
     return errors
 

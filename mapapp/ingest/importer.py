@@ -251,7 +251,7 @@ def _no_rows(result: ImportResult, table) -> ImportResult:
 
 
 def schema_problems(
-    frame: pd.DataFrame, kind: str, rows: Rows, targets: dict[str, str], seen: dict[str, set] | None = None
+    frame: pd.DataFrame, kind: str, rows: Rows, targets: dict[str, str], seen: dict[str, np.ndarray] | None = None
 ) -> list[ImportProblem]:
     """`check_frame` on the mapped rows, moved to the file's lines and columns; cells already
     reported by the parsers are not reported twice. `seen`: unique values of earlier chunks."""

@@ -61,6 +61,18 @@ def _one_of(parameter: str, allowed: tuple[str, ...], many: bool = False) -> Rul
     return check
 
 
+def _checkbox(param: view.Param) -> Rule:
+    """The checkbox of a `flag` parameter (`view.PER`, `view.LAYER`): unchecked (empty or null),
+    or checked, holding the parameter's non-default value — the one its URL carries."""
+
+    def check(value: Any, vocab: query.Vocabulary) -> None:
+        option = param.choices(vocab)[-1]
+        if not (value is None or (isinstance(value, list) and all(v == option for v in value))):
+            raise query.FilterError(param.key, f"{str(value)[:40]!r} is not [{option!r}] or nothing")
+
+    return check
+
+
 def _cluster(value: Any, vocab: query.Vocabulary) -> None:
     if value is not None and not (isinstance(value, str) and is_cluster_id(value)):
         raise query.FilterError("cluster", f"{str(value)[:40]!r} is not a pôle id")
@@ -83,8 +95,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("search", "value"): _filter("q"),
     ("lang", "data"): _one_of("lang", LANGS),
     ("selected", "data"): _cluster,
-    ("coverage-layer", "value"): _one_of("layer", ("regions_2015",), many=True),
-    ("coverage-per-capita", "value"): _one_of("per", ("per_100k",), many=True),
+    (view.LAYER.control, "value"): _checkbox(view.LAYER),
+    (view.PER.control, "value"): _checkbox(view.PER),
     ("table-open", "data"): _boolean("table-open"),
     ("table-built", "data"): _boolean("table-built"),
 }

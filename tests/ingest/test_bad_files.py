@@ -276,3 +276,21 @@ def test_a_large_csv_is_read_in_bounded_memory(data_dir, tmp_path):
     assert code == 0, stderr[-2000:]
     assert peak < BOUND, f"{peak / 2**20:.0f} MB"
     print(f"CSV of {path.stat().st_size / 1e6:.0f} MB: peak {peak / 2**20:.0f} MB")
+
+
+def test_an_id_repeated_in_a_later_chunk_is_reported_at_its_line(store, tmp_path):
+    """Files are checked 20,000 rows at a time: a member id used again 20,000 rows further on is
+    still a duplicate, reported at the later line; different ids in different chunks are not."""
+    from mapapp.ingest import read_import
+    from mapapp.ingest.readers import CHUNK_ROWS
+
+    pole, _, category, code = ROWS[0]
+    rows = [[f"id-{i}", pole, f"Membre {i}", category, code] for i in range(CHUNK_ROWS + 10)]
+    rows[CHUNK_ROWS + 5][0] = "id-3"  # file line CHUNK_ROWS + 7 (header on line 1)
+    path = write_csv(tmp_path / "m.csv", ["Identifiant", *MEMBER_HEADER], rows, "utf-8", ";")
+    result = read_import("members", path, store)
+    assert [(p.line, p.column) for p in result.errors] == [(CHUNK_ROWS + 7, 1)], result.errors[:3]
+    assert "'id-3' is duplicated" in result.errors[0].message
+    rows[CHUNK_ROWS + 5][0] = f"id-{CHUNK_ROWS + 5}"
+    path = write_csv(tmp_path / "m.csv", ["Identifiant", *MEMBER_HEADER], rows, "utf-8", ";")
+    assert read_import("members", path, store).errors == []

@@ -18,8 +18,8 @@ rotating order; cases `desktop` (1280×800) and `phone` (375×812, CPU throttled
   show (white land, with the map's background — its commonest other colour in the last frame —
   around it) and the pôles show (marker pixels — saturated colours — at least half as many as in
   the settled last frame), whatever draws them (the HTML's SVG, Leaflet, Folium). Our page is
-  `/?phase=all`: the 90 pôles the other two draw. Times are from navigation start
-  (`performance.timeOrigin`).
+  `/`: today's pôles, the ones the other two draw from `/api/clusters` (same default phase).
+  Times are from navigation start (`performance.timeOrigin`).
 - **Bytes before first paint**: the bytes of the responses finished by that frame (DevTools
   `encodedDataLength`, headers included), against Folium's whole page; **total**: the whole load.
 - **Time to interactive** (our page): navigation start → a click on a pôle marker has opened its

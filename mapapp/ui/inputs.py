@@ -31,9 +31,10 @@ MAX_CALLBACK_BODY = 32 * 1024
 Rule = Callable[[Any, query.Vocabulary], None]
 
 
-def _filter(parameter: str, many: bool = False, everything: str | None = None) -> Rule:
-    """A filter control, checked as the API checks its parameter: a string (`many`: or a list of
-    strings); `everything` is the value that means no constraint (phase "all")."""
+def _filter(param: view.Param, everything: str | None = None) -> Rule:
+    """A filter's control, checked as the API checks its parameter: a string (a list control: or
+    a list of strings); `everything` is the value that means no constraint (phase "all")."""
+    parameter, many = param.key, param.kind == "list"
 
     def check(value: Any, vocab: query.Vocabulary) -> None:
         if value is None or (everything is not None and value == everything):
@@ -47,15 +48,11 @@ def _filter(parameter: str, many: bool = False, everything: str | None = None) -
     return check
 
 
-def _one_of(parameter: str, allowed: tuple[str, ...], many: bool = False) -> Rule:
-    """One value among `allowed`, or (`many`, as a checklist sends) a list of them or null."""
+def _one_of(parameter: str, allowed: tuple[str, ...]) -> Rule:
+    """One value among `allowed`."""
 
     def check(value: Any, vocab: query.Vocabulary) -> None:
-        if many:
-            ok = value is None or (isinstance(value, list) and all(isinstance(v, str) and v in allowed for v in value))
-        else:
-            ok = isinstance(value, str) and value in allowed
-        if not ok:
+        if not (isinstance(value, str) and value in allowed):
             raise query.FilterError(parameter, f"{str(value)[:40]!r} is not one of {', '.join(allowed)}")
 
     return check
@@ -66,7 +63,7 @@ def _checkbox(param: view.Param) -> Rule:
     or checked, holding the parameter's non-default value — the one its URL carries."""
 
     def check(value: Any, vocab: query.Vocabulary) -> None:
-        option = param.choices(vocab)[-1]
+        option = param.on_value(vocab)
         if not (value is None or (isinstance(value, list) and all(v == option for v in value))):
             raise query.FilterError(param.key, f"{str(value)[:40]!r} is not [{option!r}] or nothing")
 
@@ -89,14 +86,11 @@ def _boolean(parameter: str) -> Rule:
 # (component id, property) -> its rule: every input and state of a server-side callback has one
 # (`guard_callbacks` refuses to start otherwise).
 RULES: dict[tuple[str, str], Rule] = {
-    ("theme-filter", "value"): _filter("theme", many=True),
-    ("phase-filter", "value"): _filter("phase", everything="all"),
-    ("region-filter", "value"): _filter("region", many=True),
-    ("search", "value"): _filter("q"),
+    **{(p.control, p.prop): _filter(p, everything=view.ALL if p is view.PHASE else None) for p in view.FILTERS},
     ("lang", "data"): _one_of("lang", LANGS),
-    ("selected", "data"): _cluster,
-    (view.LAYER.control, "value"): _checkbox(view.LAYER),
-    (view.PER.control, "value"): _checkbox(view.PER),
+    (view.CLUSTER.control, view.CLUSTER.prop): _cluster,
+    (view.LAYER.control, view.LAYER.prop): _checkbox(view.LAYER),
+    (view.PER.control, view.PER.prop): _checkbox(view.PER),
     ("table-open", "data"): _boolean("table-open"),
     ("table-built", "data"): _boolean("table-built"),
 }
